@@ -1,0 +1,42 @@
+# Two commands a newcomer needs: `make demo` (the main job) and `make test`.
+GO       ?= go
+BIN      := bin/arazzo
+PKGS     := ./...
+FUZZTIME ?= 10s
+
+.PHONY: all build test test-race lint fuzz fuzz-short bench demo clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/arazzo
+
+## test: the whole suite (unit, conformance, end-to-end, race on the concurrent packages, short fuzz)
+test: lint
+	$(GO) test -count=1 $(PKGS)
+	$(MAKE) test-race
+	$(MAKE) fuzz-short
+
+test-race:
+	$(GO) test -count=1 -race $$($(GO) list ./runner/... ./engine/... 2>/dev/null)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## fuzz: run every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m)
+fuzz:
+	@./internal/tools/fuzz.sh $(FUZZTIME)
+
+fuzz-short:
+	@./internal/tools/fuzz.sh 3s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+demo: build
+	$(GO) run ./examples/demo
+
+clean:
+	rm -rf bin

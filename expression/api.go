@@ -1,0 +1,238 @@
+// Package expression parses and evaluates Arazzo runtime expressions
+// ($inputs.x, $response.body#/a/0, …), strings with embedded expressions
+// ("Bearer {$inputs.token}"), criteria (simple, regex, JSONPath, XPath) and
+// 1.1 Selector Objects. Nothing here evaluates document text as code: every
+// language is parsed by this package into an AST and walked by its own
+// evaluator.
+//
+// CONTRACT FILE: the exported names below are what the rest of the project
+// builds on. Implementations may move to other files; names and signatures
+// stay.
+package expression
+
+import "errors"
+
+// Kind is what a runtime expression refers to, before any JSON Pointer.
+type Kind uint8
+
+// Expression kinds. The comment shows the Ref fields each kind uses.
+const (
+	KindInvalid           Kind = iota
+	KindURL                    // $url
+	KindMethod                 // $method
+	KindStatusCode             // $statusCode
+	KindRequestHeader          // $request.header.Name        Ref.Name = header name as written
+	KindRequestQuery           // $request.query.Name         Ref.Name
+	KindRequestPath            // $request.path.Name          Ref.Name
+	KindRequestBody            // $request.body               (pointer in Expr.Pointer)
+	KindResponseHeader         // $response.header.Name       Ref.Name
+	KindResponseBody           // $response.body
+	KindMessageHeader          // $message.header.Name (1.1)  Ref.Name
+	KindMessagePayload         // $message.payload / $message.body (1.1)
+	KindInputs                 // $inputs.Name                Ref.Name
+	KindOutputs                // $outputs.Name               Ref.Name
+	KindStepOutputs            // $steps.ID.outputs.Name      Ref.ID, Ref.Name
+	KindWorkflowInputs         // $workflows.ID.inputs.Name   Ref.ID, Ref.Name
+	KindWorkflowOutputs        // $workflows.ID.outputs.Name  Ref.ID, Ref.Name
+	KindSourceDescription      // $sourceDescriptions.Src.X   Ref.ID = Src, Ref.Name = X
+	KindComponent              // $components.Type.Name       Ref.ID = Type, Ref.Name
+	KindSelf                   // $self (1.1)
+)
+
+// Ref names the value an expression reads, without the JSON Pointer part.
+// It is comparable and cheap to copy, so contexts can switch on it.
+type Ref struct {
+	Kind Kind
+	ID   string
+	Name string
+}
+
+// Context supplies the values expressions are evaluated against. The runner
+// implements it over the running workflow; tests and embedders implement it
+// over plain data.
+//
+// Values are generic JSON: nil, bool, int64, float64, string, []any,
+// map[string]any (other Go numeric types are accepted too). A response or
+// request body that is not JSON is a []byte or string; XPath and regex
+// criteria read it as text.
+type Context interface {
+	// Value returns the value ref names and whether it exists. Header names
+	// arrive as written; implementations compare them case-insensitively.
+	Value(ref Ref) (any, bool)
+}
+
+// Options control parsing.
+type Options struct {
+	// Strict rejects the lenient forms found in published documents (dot
+	// paths after a body or output, bare expressions inside longer strings,
+	// double-quoted strings in simple conditions) instead of accepting them
+	// with a warning.
+	Strict bool
+	// Version is the Arazzo version of the document ("1.0.1", "1.1.0"); it
+	// selects the grammar. Empty means the newest.
+	Version string
+}
+
+// Warning is a non-fatal finding while parsing: a lenient form was
+// accepted. Column is 1-based within the parsed text.
+type Warning struct {
+	Column  int
+	Code    string // stable id, e.g. "dot-path", "bare-expression", "double-quoted-string"
+	Message string // says what was accepted and shows the portable form
+}
+
+// SyntaxError is a parse failure at a position of the input.
+type SyntaxError struct {
+	Input  string
+	Column int // 1-based
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string { return "column " + itoa(e.Column) + ": " + e.Msg }
+
+// Expr is a parsed runtime expression.
+type Expr struct {
+	Ref
+	// Pointer holds the decoded JSON Pointer reference tokens; nil when the
+	// expression has none.
+	Pointer []string
+	// Text is the expression as written.
+	Text string
+}
+
+// Parse parses one complete runtime expression ("$response.body#/id").
+func Parse(text string, opts Options) (*Expr, []Warning, error) {
+	return nil, nil, errNotImplemented
+}
+
+// Eval returns the value e refers to, applying the JSON Pointer, and whether
+// it exists.
+func (e *Expr) Eval(ctx Context) (any, bool) { return nil, false }
+
+// Template is a parsed string value: either exactly one runtime expression
+// (whole-value), an expression string with `{$…}` embedded expressions, or
+// plain text.
+type Template struct{}
+
+// ParseTemplate parses a string value from a document.
+func ParseTemplate(text string, opts Options) (*Template, []Warning, error) {
+	return nil, nil, errNotImplemented
+}
+
+// Eval evaluates t. A whole-value expression yields the referenced value
+// itself (any JSON type; nil when missing); anything else yields a string,
+// with each embedded expression stringified (JSON for objects and arrays).
+func (t *Template) Eval(ctx Context) (any, error) { return nil, errNotImplemented }
+
+// Exprs returns the runtime expressions t contains, in order.
+func (t *Template) Exprs() []*Expr { return nil }
+
+// IsConstant reports whether t contains no expression.
+func (t *Template) IsConstant() bool { return true }
+
+// Value is a compiled document value of any JSON shape (a parameter value, a
+// request payload, an output): every string in it is a Template, maps and
+// slices are walked, Selector Objects (1.1, given as *SelectorSpec leaves) are
+// compiled.
+type Value struct{}
+
+// CompileValue compiles v, a generic JSON value from a document.
+func CompileValue(v any, opts Options) (*Value, []Warning, error) {
+	return nil, nil, errNotImplemented
+}
+
+// Eval returns a fresh value with every expression evaluated. Constant
+// sub-trees may be shared between calls and must not be mutated by callers.
+func (v *Value) Eval(ctx Context) (any, error) { return nil, errNotImplemented }
+
+// Exprs returns the runtime expressions v contains.
+func (v *Value) Exprs() []*Expr { return nil }
+
+// Criterion types.
+const (
+	TypeSimple      = "simple"
+	TypeRegex       = "regex"
+	TypeJSONPath    = "jsonpath"
+	TypeXPath       = "xpath"
+	TypeJSONPointer = "jsonpointer"
+)
+
+// CriterionSpec is a Criterion Object as data.
+type CriterionSpec struct {
+	Context   string // runtime expression; required for regex, jsonpath, xpath
+	Condition string
+	Type      string // "" means simple
+	Version   string // Expression Type Object version; "" means the default
+}
+
+// Criterion is a compiled criterion, safe for concurrent use.
+type Criterion struct{}
+
+// CompileCriterion parses spec once, for many evaluations.
+func CompileCriterion(spec CriterionSpec, opts Options) (*Criterion, []Warning, error) {
+	return nil, nil, errNotImplemented
+}
+
+// Outcome is the verdict of one criterion evaluation.
+type Outcome struct {
+	Passed bool
+	// Condition is the criterion as written (type-prefixed when not simple).
+	Condition string
+	// Explanation tells what was compared, with resolved values:
+	// `$response.body#/data/0/status` = "running", expected "completed".
+	Explanation string
+	// Err is set when evaluation failed (the criterion then did not pass).
+	Err error
+}
+
+// Evaluate evaluates c against ctx. It never panics.
+func (c *Criterion) Evaluate(ctx Context) Outcome { return Outcome{} }
+
+// Exprs returns the runtime expressions c reads (its context and the ones in
+// its condition).
+func (c *Criterion) Exprs() []*Expr { return nil }
+
+// SelectorSpec is a 1.1 Selector Object as data.
+type SelectorSpec struct {
+	Context  string
+	Selector string
+	Type     string // jsonpath, xpath, jsonpointer
+	Version  string
+}
+
+// Selector is a compiled Selector Object.
+type Selector struct{}
+
+// CompileSelector parses spec once.
+func CompileSelector(spec SelectorSpec, opts Options) (*Selector, []Warning, error) {
+	return nil, nil, errNotImplemented
+}
+
+// Eval returns the selected value: for JSONPath a single node's value when
+// exactly one node matched, else the list of values; for XPath the string
+// value (or list of strings); for JSON Pointer the value at the pointer.
+func (s *Selector) Eval(ctx Context) (any, error) { return nil, errNotImplemented }
+
+var errNotImplemented = errors.New("not implemented")
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
