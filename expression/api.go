@@ -5,12 +5,9 @@
 // language is parsed by this package into an AST and walked by its own
 // evaluator.
 //
-// CONTRACT FILE: the exported names below are what the rest of the project
-// builds on. Implementations may move to other files; names and signatures
-// stay.
+// The languages are documented in docs/semantics.md, which lists every choice
+// made where the specification is silent.
 package expression
-
-import "errors"
 
 // Kind is what a runtime expression refers to, before any JSON Pointer.
 type Kind uint8
@@ -98,55 +95,36 @@ type Expr struct {
 	Pointer []string
 	// Text is the expression as written.
 	Text string
-}
 
-// Parse parses one complete runtime expression ("$response.body#/id").
-func Parse(text string, opts Options) (*Expr, []Warning, error) {
-	return nil, nil, errNotImplemented
+	// idx holds, per Pointer token, its array index or -1 when the token is
+	// not an array index; computed once so evaluation does not parse.
+	idx []int
+	// alts are further readings tried in order when this one names nothing
+	// (lenient mode: "$inputs.a.b" also means "$inputs.a#/b").
+	alts []*Expr
+	// col is the 1-based column of the expression in the text it was found
+	// in (a template or condition); 1 for Parse.
+	col int
 }
-
-// Eval returns the value e refers to, applying the JSON Pointer, and whether
-// it exists.
-func (e *Expr) Eval(ctx Context) (any, bool) { return nil, false }
 
 // Template is a parsed string value: either exactly one runtime expression
 // (whole-value), an expression string with `{$…}` embedded expressions, or
 // plain text.
-type Template struct{}
-
-// ParseTemplate parses a string value from a document.
-func ParseTemplate(text string, opts Options) (*Template, []Warning, error) {
-	return nil, nil, errNotImplemented
+type Template struct {
+	text  string
+	whole *Expr  // set for a whole-value expression
+	parts []part // literal text and embedded expressions, in order
+	exprs []*Expr
 }
-
-// Eval evaluates t. A whole-value expression yields the referenced value
-// itself (any JSON type; nil when missing); anything else yields a string,
-// with each embedded expression stringified (JSON for objects and arrays).
-func (t *Template) Eval(ctx Context) (any, error) { return nil, errNotImplemented }
-
-// Exprs returns the runtime expressions t contains, in order.
-func (t *Template) Exprs() []*Expr { return nil }
-
-// IsConstant reports whether t contains no expression.
-func (t *Template) IsConstant() bool { return true }
 
 // Value is a compiled document value of any JSON shape (a parameter value, a
 // request payload, an output): every string in it is a Template, maps and
 // slices are walked, Selector Objects (1.1, given as *SelectorSpec leaves) are
 // compiled.
-type Value struct{}
-
-// CompileValue compiles v, a generic JSON value from a document.
-func CompileValue(v any, opts Options) (*Value, []Warning, error) {
-	return nil, nil, errNotImplemented
+type Value struct {
+	root  valueNode
+	exprs []*Expr
 }
-
-// Eval returns a fresh value with every expression evaluated. Constant
-// sub-trees may be shared between calls and must not be mutated by callers.
-func (v *Value) Eval(ctx Context) (any, error) { return nil, errNotImplemented }
-
-// Exprs returns the runtime expressions v contains.
-func (v *Value) Exprs() []*Expr { return nil }
 
 // Criterion types.
 const (
@@ -166,11 +144,13 @@ type CriterionSpec struct {
 }
 
 // Criterion is a compiled criterion, safe for concurrent use.
-type Criterion struct{}
-
-// CompileCriterion parses spec once, for many evaluations.
-func CompileCriterion(spec CriterionSpec, opts Options) (*Criterion, []Warning, error) {
-	return nil, nil, errNotImplemented
+type Criterion struct {
+	spec    CriterionSpec
+	label   string // Outcome.Condition
+	context *Expr  // nil for a simple criterion without context
+	eval    criterionEval
+	exprs   []*Expr
+	err     error // set when compilation failed: every evaluation fails with it
 }
 
 // Outcome is the verdict of one criterion evaluation.
@@ -185,13 +165,6 @@ type Outcome struct {
 	Err error
 }
 
-// Evaluate evaluates c against ctx. It never panics.
-func (c *Criterion) Evaluate(ctx Context) Outcome { return Outcome{} }
-
-// Exprs returns the runtime expressions c reads (its context and the ones in
-// its condition).
-func (c *Criterion) Exprs() []*Expr { return nil }
-
 // SelectorSpec is a 1.1 Selector Object as data.
 type SelectorSpec struct {
 	Context  string
@@ -201,19 +174,14 @@ type SelectorSpec struct {
 }
 
 // Selector is a compiled Selector Object.
-type Selector struct{}
-
-// CompileSelector parses spec once.
-func CompileSelector(spec SelectorSpec, opts Options) (*Selector, []Warning, error) {
-	return nil, nil, errNotImplemented
+type Selector struct {
+	spec    SelectorSpec
+	context *Expr
+	kind    string // TypeJSONPath, TypeXPath or TypeJSONPointer
+	ptr     *Expr  // for jsonpointer: the pointer, evaluated on the context value
+	path    *jsonPathQuery
+	xpath   string
 }
-
-// Eval returns the selected value: for JSONPath a single node's value when
-// exactly one node matched, else the list of values; for XPath the string
-// value (or list of strings); for JSON Pointer the value at the pointer.
-func (s *Selector) Eval(ctx Context) (any, error) { return nil, errNotImplemented }
-
-var errNotImplemented = errors.New("not implemented")
 
 func itoa(n int) string {
 	if n == 0 {
