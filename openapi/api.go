@@ -3,20 +3,13 @@
 // operations, and builds HTTP requests for them: server selection, parameter
 // serialization by style/explode, and request body encoding.
 //
-// CONTRACT FILE: the exported names below are what the rest of the project
-// builds on. Implementations may move to other files; names and signatures
-// stay.
+// Loading never validates strictly: published descriptions are often
+// slightly invalid, and a document loads whenever its operations can be
+// indexed.
 package openapi
 
 import (
-	"context"
-	"errors"
-	"io"
-	"net/http"
-
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/go-arazzo/arazzo/internal/fetch"
 )
 
 // Document is a loaded API description with its operation index.
@@ -35,6 +28,12 @@ type Document struct {
 	// T is the kin-openapi model (Swagger 2.0 converted to 3); nil when the
 	// document could only be indexed best-effort.
 	T *openapi3.T
+	// ModelErr says why T is nil: what kin-openapi rejected.
+	ModelErr error
+
+	byID         map[string]*Operation
+	byPointer    map[string]*Operation
+	byMethodPath map[string]*Operation // "GET /pets/{id}"
 }
 
 // Server is a server URL template with its variables.
@@ -48,13 +47,6 @@ type Server struct {
 type ServerVariable struct {
 	Default string
 	Enum    []string
-}
-
-// URLWith returns the server URL with variables substituted from values,
-// falling back to each variable's default. An unknown variable in the
-// template is an error.
-func (s Server) URLWith(values map[string]string) (string, error) {
-	return "", errNotImplemented
 }
 
 // Operation is one indexed operation.
@@ -128,25 +120,6 @@ type SecurityScheme struct {
 	Name   string // for apiKey: the header/query/cookie name
 }
 
-// Load parses an API description from data, resolving external $refs
-// through f relative to location.
-func Load(ctx context.Context, data []byte, location string, f *fetch.Fetcher) (*Document, error) {
-	return nil, errNotImplemented
-}
-
-// OperationByID returns the operation with the given operationId, or nil.
-func (d *Document) OperationByID(id string) *Operation { return nil }
-
-// OperationByPointer returns the operation at a JSON Pointer such as
-// "/paths/~1pets~1{id}/get" or "#/paths/~1pets~1{id}/get", or nil. Common
-// variants seen in published documents are accepted (unescaped path
-// segments, upper-case methods).
-func (d *Document) OperationByPointer(ptr string) *Operation { return nil }
-
-// OperationByMethodPath returns the operation for method and a path
-// template, or nil.
-func (d *Document) OperationByMethodPath(method, path string) *Operation { return nil }
-
 // ParamValue is one evaluated parameter to send.
 type ParamValue struct {
 	Name  string
@@ -168,32 +141,3 @@ type Body struct {
 	// Value is generic JSON, a string, []byte or *File.
 	Value any
 }
-
-// EncodeBody serializes v as contentType (JSON and +json, form-urlencoded,
-// multipart/form-data with file parts for []byte and *File values, XML from
-// a string, text/*, octet-stream and other raw types from string or bytes).
-// It returns the bytes and the Content-Type header value to send (with a
-// multipart boundary when needed).
-func EncodeBody(contentType string, v any, enc map[string]Encoding) ([]byte, string, error) {
-	return nil, "", errNotImplemented
-}
-
-// NewRequest builds the HTTP request for op against baseURL (an already
-// expanded server URL): path parameters substituted and percent-encoded,
-// query, header and cookie parameters serialized by style/explode, and the
-// body encoded. Parameters op does not describe are still sent, with the
-// default style of their location.
-func NewRequest(ctx context.Context, op *Operation, baseURL string, params []ParamValue, body *Body) (*http.Request, error) {
-	return nil, errNotImplemented
-}
-
-// NewRawRequest builds a request for a method and absolute URL with no
-// described operation (the x-operation extension); params are serialized
-// with the default style of their location.
-func NewRawRequest(ctx context.Context, method, url string, params []ParamValue, body *Body) (*http.Request, error) {
-	return nil, errNotImplemented
-}
-
-var errNotImplemented = errors.New("not implemented")
-
-var _ io.Reader // keep io for implementations
