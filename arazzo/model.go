@@ -48,6 +48,14 @@ type Document struct {
 	Raw any
 
 	index *posIndex
+	// parseDiags are the diagnostics Parse reported; typeErrs holds the
+	// pointers of values Parse already reported as of the wrong type, so
+	// schema validation does not report them twice.
+	parseDiags Diagnostics
+	typeErrs   map[string]bool
+	// resolveOnce guards in-place resolution of component references.
+	resolved     bool
+	resolveDiags Diagnostics
 }
 
 // Info is the Info Object.
