@@ -1,0 +1,779 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-arazzo/arazzo/arazzo"
+	"github.com/go-arazzo/arazzo/expression"
+	"github.com/go-arazzo/arazzo/openapi"
+)
+
+// session is one call of Run or RunAll: it owns the step budget and
+// remembers finished workflows (for dependsOn and $workflows references).
+type session struct {
+	r *Runner
+	// inputs are the inputs given per workflow id (RunAll), for
+	// prerequisites that run through dependsOn.
+	inputs   map[string]map[string]any
+	mu       sync.Mutex
+	steps    int
+	finished map[string]*WorkflowResult // by bundleKey + "\x00" + workflowId
+	inflight map[string]*depCall
+}
+
+type depCall struct {
+	done   chan struct{}
+	result *WorkflowResult
+}
+
+func newSession(r *Runner) *session {
+	return &session{r: r, finished: map[string]*WorkflowResult{}, inflight: map[string]*depCall{}}
+}
+
+// inputsFor returns the inputs a dependsOn prerequisite runs with: those
+// given for it by id (RunAll), else the dependent workflow's own inputs —
+// prerequisites such as "get a token" usually need the same credentials.
+func (s *session) inputsFor(dep *cworkflow, dependent map[string]any) map[string]any {
+	if in, ok := s.inputs[dep.id]; ok && dep.bundleKey == s.r.plan.root.Document.Location {
+		return in
+	}
+	return dependent
+}
+
+func wfKey(bundleKey, id string) string { return bundleKey + "\x00" + id }
+
+func (s *session) finishedWorkflow(bundleKey, id string) *WorkflowResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.finished[wfKey(bundleKey, id)]
+}
+
+func (s *session) record(cw *cworkflow, res *WorkflowResult) {
+	s.mu.Lock()
+	s.finished[wfKey(cw.bundleKey, cw.id)] = res
+	s.mu.Unlock()
+}
+
+// takeStep charges one step execution to the budget.
+func (s *session) takeStep() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.steps >= s.r.opts.MaxSteps {
+		return false
+	}
+	s.steps++
+	return true
+}
+
+// dependency runs a dependsOn prerequisite once per session; concurrent
+// callers wait for the first.
+func (s *session) dependency(ctx context.Context, cw *cworkflow, inputs map[string]any, depth int, chain []*cworkflow) *WorkflowResult {
+	key := wfKey(cw.bundleKey, cw.id)
+	s.mu.Lock()
+	if res, ok := s.finished[key]; ok {
+		s.mu.Unlock()
+		return res
+	}
+	if c, ok := s.inflight[key]; ok {
+		s.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.result
+		case <-ctx.Done():
+			return cancelledResult(cw, ctx.Err())
+		}
+	}
+	c := &depCall{done: make(chan struct{})}
+	s.inflight[key] = c
+	s.mu.Unlock()
+	c.result = s.runWorkflow(ctx, cw, inputs, depth, chain)
+	s.mu.Lock()
+	delete(s.inflight, key)
+	s.mu.Unlock()
+	close(c.done)
+	return c.result
+}
+
+func cancelledResult(cw *cworkflow, err error) *WorkflowResult {
+	return &WorkflowResult{WorkflowID: cw.id, Status: StatusCancelled,
+		Error: &StepError{WorkflowID: cw.id, Kind: KindCancelled, Message: "run cancelled: " + err.Error(), Err: err}}
+}
+
+// workflowRun is the state of one running workflow.
+type workflowRun struct {
+	sess        *session
+	wf          *cworkflow
+	depth       int
+	chain       []*cworkflow
+	inputs      map[string]any
+	stepOutputs map[string]map[string]any
+	completed   map[string]bool
+	result      *WorkflowResult
+	steps       map[string]*StepResult
+}
+
+// runWorkflow runs cw with inputs at nesting depth; chain holds the
+// workflows being run above it, for cycle detection.
+func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[string]any, depth int, chain []*cworkflow) *WorkflowResult {
+	r := s.r
+	start := r.opts.Clock.Now()
+	res := &WorkflowResult{WorkflowID: cw.id, Started: start}
+	finish := func(st Status, e *StepError) *WorkflowResult {
+		res.Status = st
+		if e != nil && res.Error == nil {
+			res.Error = e
+		}
+		res.Duration = r.opts.Clock.Now().Sub(start)
+		s.record(cw, res)
+		r.observe(WorkflowFinished{Result: res, Depth: depth})
+		return res
+	}
+	for _, up := range chain {
+		if up == cw {
+			return finish(StatusFailed, &StepError{WorkflowID: cw.id, Kind: KindNesting,
+				Message: "workflow " + cw.id + " calls itself through " + chainString(chain, cw)})
+		}
+	}
+	if depth > r.opts.MaxDepth {
+		return finish(StatusFailed, &StepError{WorkflowID: cw.id, Kind: KindNesting,
+			Message: fmt.Sprintf("workflow nesting deeper than %d (%s)", r.opts.MaxDepth, chainString(chain, cw)),
+			Hint:    "raise the limit with the MaxDepth option if the nesting is intended"})
+	}
+	if cw.err != nil {
+		return finish(StatusFailed, &StepError{WorkflowID: cw.id, Kind: KindDocument, Message: cw.err.Error(), Err: cw.err})
+	}
+	chain = append(chain[:len(chain):len(chain)], cw)
+	for _, dep := range cw.dependsOn {
+		dr := s.dependency(ctx, dep, s.inputsFor(dep, inputs), depth+1, chain)
+		res.Dependencies = append(res.Dependencies, dr)
+		if dr.Status != StatusSucceeded {
+			kind := KindDependency
+			if dr.Status == StatusCancelled {
+				kind = KindCancelled
+			}
+			msg := fmt.Sprintf("prerequisite workflow %s (dependsOn) %s", dep.id, dr.Status)
+			if dr.Error != nil {
+				msg += ": " + dr.Error.Error()
+			}
+			return finish(dr.Status, &StepError{WorkflowID: cw.id, Kind: kind, Message: msg, Err: errOf(dr)})
+		}
+	}
+	in, err := cw.prepareInputs(inputs)
+	res.Inputs = in
+	if err != nil {
+		return finish(StatusFailed, &StepError{WorkflowID: cw.id, Kind: KindInputs, Message: err.Error(), Err: err})
+	}
+	r.observe(WorkflowStarted{WorkflowID: cw.id, Inputs: in, Depth: depth, Time: start})
+
+	run := &workflowRun{sess: s, wf: cw, depth: depth, chain: chain, inputs: in,
+		stepOutputs: make(map[string]map[string]any, len(cw.steps)),
+		completed:   make(map[string]bool, len(cw.steps)),
+		result:      res, steps: make(map[string]*StepResult, len(cw.steps))}
+	status, serr := run.loop(ctx)
+	res.Outputs = run.workflowOutputs()
+	if res.TransferredTo != nil {
+		// A goto to another workflow: this workflow ends with its status.
+		status = res.TransferredTo.Status
+		if status != StatusSucceeded && serr == nil {
+			serr = &StepError{WorkflowID: cw.id, Kind: KindWorkflow,
+				Message: "workflow " + res.TransferredTo.WorkflowID + " (goto target) " + string(status), Err: errOf(res.TransferredTo)}
+		}
+	}
+	return finish(status, serr)
+}
+
+func errOf(res *WorkflowResult) error {
+	if res == nil || res.Error == nil {
+		return nil
+	}
+	return res.Error
+}
+
+func chainString(chain []*cworkflow, last *cworkflow) string {
+	ids := make([]string, 0, len(chain)+1)
+	for _, c := range chain {
+		ids = append(ids, c.id)
+	}
+	return strings.Join(append(ids, last.id), " → ")
+}
+
+// decision is what happens after a step execution.
+type decision struct {
+	next   int // index of the next step; len(steps) ends the workflow normally
+	end    bool
+	status Status
+	err    *StepError
+}
+
+// loop runs the steps from the first, following actions, and returns the
+// workflow's status.
+func (run *workflowRun) loop(ctx context.Context) (Status, *StepError) {
+	steps := run.wf.steps
+	i := 0
+	for i < len(steps) {
+		if err := ctx.Err(); err != nil {
+			return StatusCancelled, run.cancelled(steps[i], err)
+		}
+		d := run.execStep(ctx, steps[i])
+		if d.end {
+			return d.status, d.err
+		}
+		i = d.next
+	}
+	return StatusSucceeded, nil
+}
+
+func (run *workflowRun) cancelled(st *cstep, err error) *StepError {
+	kind := KindCancelled
+	msg := "run cancelled"
+	if errors.Is(err, context.DeadlineExceeded) {
+		kind, msg = KindTimeout, "run timed out"
+	}
+	return &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: kind, Message: msg + " before or during step " + st.id, Err: err}
+}
+
+func (run *workflowRun) stepResult(st *cstep) *StepResult {
+	sr, ok := run.steps[st.id]
+	if !ok {
+		sr = &StepResult{StepID: st.id}
+		run.steps[st.id] = sr
+		run.result.Steps = append(run.result.Steps, sr)
+	}
+	return sr
+}
+
+// attemptResult is what one attempt of a step produced.
+type attemptResult struct {
+	sc       *scope
+	passed   bool
+	outcomes []expression.Outcome
+	err      error     // transport, request-building or expression error
+	kind     ErrorKind // classification of err
+	reqLine  string
+}
+
+// execStep runs one step execution: attempts, retries and the choice of
+// the action that decides where the workflow goes next.
+func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
+	r := run.sess.r
+	sr := run.stepResult(st)
+	sr.Executions++
+	start := r.opts.Clock.Now()
+	defer func() { sr.Duration += r.opts.Clock.Now().Sub(start) }()
+
+	if err := run.checkStepDependsOn(st); err != nil {
+		sr.Status = StatusFailed
+		sr.Error = err.Message
+		return run.fail(err)
+	}
+	var retries map[*caction]int
+	var retryLimit int
+	attempt := 0
+	for {
+		if !run.sess.takeStep() {
+			sr.Status = StatusFailed
+			e := &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindStepBudget,
+				Message: fmt.Sprintf("step budget of %d step executions used up (a goto or retry loop that never exits?)", r.opts.MaxSteps),
+				Hint:    "raise it with --max-steps, or give the loop an exit criterion"}
+			sr.Error = e.Message
+			return run.fail(e)
+		}
+		attempt++
+		r.observe(StepStarted{WorkflowID: run.wf.id, StepID: st.id, Attempt: attempt, RetryLimit: retryLimit, Depth: run.depth})
+		ar := run.attempt(ctx, st, attempt)
+		sr.Attempts++
+		sr.Request = ar.reqLine
+		sr.Criteria = ar.outcomes
+		sr.StatusCode = 0
+		if ar.sc.resp != nil {
+			sr.StatusCode = ar.sc.resp.StatusCode
+			sr.TransportRetries += ar.sc.resp.TransportRetries
+		} else {
+			var te *TransportError
+			if errors.As(ar.err, &te) {
+				sr.TransportRetries += te.Retries
+			}
+		}
+		sr.Error = ""
+		if ar.err != nil {
+			sr.Error = ar.err.Error()
+		}
+		outs := run.stepOutputsOf(st, ar.sc)
+		run.stepOutputs[st.id] = outs
+		sr.Outputs = outs
+
+		if cerr := ctx.Err(); cerr != nil {
+			sr.Status = StatusCancelled
+			r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+			return decision{end: true, status: StatusCancelled, err: run.cancelled(st, cerr)}
+		}
+
+		if ar.passed {
+			sr.Status = StatusSucceeded
+			run.completed[st.id] = true
+			a := firstMatching(st.onSuccess, ar.sc, nil)
+			return run.follow(ctx, st, sr, a, ar)
+		}
+
+		// Failure: the first matching failure action decides; a retry
+		// action whose limit is used up yields to the actions after it.
+		sr.Status = StatusFailed
+		exhausted := false
+		a := firstMatching(st.onFailure, ar.sc, func(a *caction) bool {
+			if a.typ != arazzo.ActionRetry {
+				return true
+			}
+			if retries[a] < a.retryLimit {
+				return true
+			}
+			exhausted = true
+			return false
+		})
+		if a == nil || a.typ != arazzo.ActionRetry {
+			if a == nil && exhausted {
+				ar.kind = KindRetryLimit
+			}
+			return run.follow(ctx, st, sr, a, ar)
+		}
+		if retries == nil {
+			retries = map[*caction]int{}
+		}
+		retries[a]++
+		retryLimit = a.retryLimit
+		sr.Action = "retry"
+		r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Name: a.name, Type: arazzo.ActionRetry, Target: a.targetID(), Depth: run.depth})
+		r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+		wait, reason := a.retryDelay(ar.sc.resp, r.opts.Clock.Now(), r.opts.MaxRetryAfter)
+		if wait > 0 {
+			r.observe(Waiting{WorkflowID: run.wf.id, StepID: st.id, Duration: wait, Reason: reason, Attempt: attempt + 1, Limit: a.retryLimit, Depth: run.depth})
+			if err := r.opts.Clock.Sleep(ctx, wait); err != nil {
+				sr.Status = StatusCancelled
+				return decision{end: true, status: StatusCancelled, err: run.cancelled(st, err)}
+			}
+		}
+		if d, stop := run.runRetryTarget(ctx, st, a); stop {
+			return d
+		}
+	}
+}
+
+// firstMatching returns the first action whose criteria all pass and that
+// accept allows.
+func firstMatching(actions []*caction, sc *scope, accept func(*caction) bool) *caction {
+	for _, a := range actions {
+		if !a.matches(sc) {
+			continue
+		}
+		if accept != nil && !accept(a) {
+			continue
+		}
+		return a
+	}
+	return nil
+}
+
+// follow applies the chosen action (nil: the default) after a final attempt.
+func (run *workflowRun) follow(ctx context.Context, st *cstep, sr *StepResult, a *caction, ar *attemptResult) decision {
+	r := run.sess.r
+	defer r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+	idx := run.wf.index[st.id]
+	if a == nil {
+		if ar.passed {
+			sr.Action = "next"
+			r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Type: "next", Depth: run.depth})
+			return decision{next: idx + 1}
+		}
+		sr.Action = "fail"
+		r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Type: "fail", Depth: run.depth})
+		return run.fail(run.stepError(st, ar, ""))
+	}
+	r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Name: a.name, Type: a.typ, Target: a.targetID(), Depth: run.depth})
+	switch a.typ {
+	case arazzo.ActionEnd:
+		sr.Action = "end"
+		if ar.passed {
+			return decision{end: true, status: StatusSucceeded}
+		}
+		e := run.stepError(st, ar, "")
+		e.Kind = KindEnd
+		e.Message = fmt.Sprintf("failure action %q ended the workflow: %s", a.name, e.Message)
+		return run.fail(e)
+	case arazzo.ActionGoto:
+		if a.target != nil {
+			sr.Action = "goto workflow " + a.target.id
+			child := run.runTarget(ctx, st, a, ar.sc)
+			run.result.TransferredTo = child
+			return decision{end: true, status: child.Status}
+		}
+		sr.Action = "goto " + a.stepID
+		return decision{next: a.stepIdx}
+	}
+	// A retry reaching here is a bug in the caller; fail loudly but safely.
+	return run.fail(&StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindUnsupported, Message: "unexpected action type " + a.typ})
+}
+
+func (run *workflowRun) fail(e *StepError) decision {
+	return decision{end: true, status: StatusFailed, err: e}
+}
+
+// stepError describes a failed attempt.
+func (run *workflowRun) stepError(st *cstep, ar *attemptResult, msg string) *StepError {
+	e := &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: ar.kind, Request: ar.reqLine, Err: ar.err}
+	if ar.sc.resp != nil {
+		e.StatusCode = ar.sc.resp.StatusCode
+	}
+	for _, o := range ar.outcomes {
+		if !o.Passed {
+			e.Criteria = append(e.Criteria, o)
+		}
+	}
+	switch {
+	case msg != "":
+		e.Message = msg
+	case ar.err != nil:
+		e.Message = ar.err.Error()
+	case len(e.Criteria) > 0:
+		parts := make([]string, len(e.Criteria))
+		for i, o := range e.Criteria {
+			parts[i] = o.Explanation
+			if parts[i] == "" {
+				parts[i] = o.Condition
+			}
+		}
+		e.Message = "success criteria not met: " + strings.Join(parts, "; ")
+	case e.StatusCode != 0:
+		e.Message = fmt.Sprintf("HTTP %d is not a success (the step has no successCriteria, so 2xx is required)", e.StatusCode)
+	default:
+		e.Message = "step failed"
+	}
+	if e.Kind == "" {
+		e.Kind = KindCriteria
+	}
+	if e.Kind == KindRetryLimit {
+		e.Message = "retries exhausted: " + e.Message
+	}
+	if e.Kind == KindCriteria && st.pollLike && !st.hasRetry {
+		e.Hint = "this step checks a status that may only be reached later, but has no retry action; add onFailure: [{name: retry, type: retry, retryAfter: 5, retryLimit: 60}]"
+	}
+	return e
+}
+
+// runRetryTarget runs a retry action's stepId or workflowId before the
+// step is retried. stop is true when the workflow must end.
+func (run *workflowRun) runRetryTarget(ctx context.Context, st *cstep, a *caction) (decision, bool) {
+	switch {
+	case a.target != nil:
+		child := run.runTarget(ctx, st, a, nil)
+		if child.Status != StatusSucceeded {
+			return run.fail(&StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindWorkflow,
+				Message: fmt.Sprintf("workflow %s, run before retrying %s, %s", a.target.id, st.id, child.Status), Err: errOf(child)}), true
+		}
+	case a.stepIdx >= 0:
+		other := run.wf.steps[a.stepIdx]
+		d := run.execStep(ctx, other)
+		if d.end {
+			return d, true
+		}
+	}
+	return decision{}, false
+}
+
+// runTarget runs the workflow an action names, with the action's 1.1
+// parameters as inputs.
+func (run *workflowRun) runTarget(ctx context.Context, st *cstep, a *caction, sc *scope) *WorkflowResult {
+	if sc == nil {
+		sc = &scope{run: run}
+	}
+	inputs, err := evalInputs(a.params, sc)
+	if err != nil {
+		return &WorkflowResult{WorkflowID: a.target.id, Status: StatusFailed,
+			Error: &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindExpression, Message: err.Error(), Err: err}}
+	}
+	return run.sess.runWorkflow(ctx, a.target, inputs, run.depth+1, run.chain)
+}
+
+func evalInputs(params []cparam, sc *scope) (map[string]any, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	in := make(map[string]any, len(params))
+	for _, p := range params {
+		v, err := p.value.Eval(sc)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", p.name, err)
+		}
+		in[p.name] = v
+	}
+	return in, nil
+}
+
+// checkStepDependsOn enforces 1.1 step-level dependsOn: every named step
+// must have completed; dependsOn never runs a step by itself.
+func (run *workflowRun) checkStepDependsOn(st *cstep) *StepError {
+	for _, dep := range st.dependsOn {
+		done := false
+		if dep.workflow == nil || dep.workflow == run.wf {
+			done = run.completed[dep.stepID]
+		} else if res := run.sess.finishedWorkflow(dep.workflow.bundleKey, dep.workflow.id); res != nil {
+			for _, s := range res.Steps {
+				if s.StepID == dep.stepID && s.Status == StatusSucceeded {
+					done = true
+				}
+			}
+		}
+		if !done {
+			return &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindDependency,
+				Message: fmt.Sprintf("step %s depends on %s, which has not completed", st.id, dep.text),
+				Hint:    "order the steps so that the dependency runs first; dependsOn does not run steps by itself"}
+		}
+	}
+	return nil
+}
+
+// attempt sends one request (or runs the nested workflow) for st and
+// evaluates its success criteria.
+func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptResult {
+	r := run.sess.r
+	sc := &scope{run: run}
+	ar := &attemptResult{sc: sc}
+	if st.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, st.timeout)
+		defer cancel()
+	}
+	start := r.opts.Clock.Now()
+	switch st.kind {
+	case stepWorkflow:
+		inputs, err := evalInputs(st.params, sc)
+		if err != nil {
+			ar.err, ar.kind = err, KindExpression
+			break
+		}
+		child := run.sess.runWorkflow(ctx, st.target, inputs, run.depth+1, run.chain)
+		run.stepResult(st).Nested = child
+		sc.nested = child.Outputs
+		if sc.nested == nil {
+			sc.nested = map[string]any{}
+		}
+		ar.reqLine = "workflow " + st.target.id
+		if child.Status != StatusSucceeded {
+			ar.err, ar.kind = &StepError{WorkflowID: child.WorkflowID, Kind: KindWorkflow, Message: "nested workflow " + string(child.Status), Err: errOf(child)}, KindWorkflow
+			if child.Error != nil {
+				ar.err = child.Error
+			}
+			break
+		}
+		ar.passed = run.evalCriteria(st, ar, true)
+	case stepUnsupported:
+		ar.err, ar.kind = errors.New(st.unsupported), KindUnsupported
+	default:
+		req, err := run.buildRequest(ctx, st, sc)
+		if err != nil {
+			ar.err, ar.kind = err, KindRequest
+			var he *hostError
+			if errors.As(err, &he) {
+				ar.kind = KindHost
+			}
+			break
+		}
+		sc.req = req
+		ar.reqLine = req.Method + " " + req.URL
+		resp, err := r.sender.Send(ctx, req)
+		if err != nil {
+			ar.err, ar.kind = err, KindTransport
+			if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				ar.kind = KindTimeout
+				if st.timeout > 0 {
+					ar.err = fmt.Errorf("step timeout of %s exceeded: %w", st.timeout, err)
+				}
+			}
+			// Failure actions still apply, with $statusCode null.
+			run.evalCriteria(st, ar, false)
+			break
+		}
+		sc.resp = resp
+		ar.passed = run.evalCriteria(st, ar, resp.StatusCode >= 200 && resp.StatusCode < 300)
+	}
+	r.observe(StepAttempt{WorkflowID: run.wf.id, StepID: st.id, Attempt: n, Request: sc.req, Response: sc.resp,
+		Err: ar.err, Criteria: ar.outcomes, Passed: ar.passed, Duration: r.opts.Clock.Now().Sub(start), Depth: run.depth})
+	return ar
+}
+
+// evalCriteria evaluates the success criteria; with none, def decides
+// (2xx for operation steps).
+func (run *workflowRun) evalCriteria(st *cstep, ar *attemptResult, def bool) bool {
+	if len(st.criteria) == 0 {
+		return def && ar.err == nil
+	}
+	ar.outcomes = make([]expression.Outcome, len(st.criteria))
+	passed := ar.err == nil
+	for i, c := range st.criteria {
+		ar.outcomes[i] = c.Evaluate(ar.sc)
+		if !ar.outcomes[i].Passed {
+			passed = false
+		}
+	}
+	return passed
+}
+
+// stepOutputsOf evaluates a step's outputs. Outputs are evaluated after
+// every attempt, failed ones included, so that reports and failure
+// handling can use them; a value that cannot be evaluated is null.
+func (run *workflowRun) stepOutputsOf(st *cstep, sc *scope) map[string]any {
+	if len(st.outputs) == 0 {
+		return nil
+	}
+	outs := make(map[string]any, len(st.outputs))
+	for _, o := range st.outputs {
+		v, err := o.value.Eval(sc)
+		if err != nil {
+			v = nil
+		}
+		outs[o.name] = v
+	}
+	return outs
+}
+
+// workflowOutputs evaluates the workflow's outputs, in document order, so
+// that later outputs can read earlier ones through $outputs.
+func (run *workflowRun) workflowOutputs() map[string]any {
+	outs := make(map[string]any, len(run.wf.outputs))
+	sc := &scope{run: run, outputs: outs}
+	for _, o := range run.wf.outputs {
+		v, err := o.value.Eval(sc)
+		if err != nil {
+			v = nil
+		}
+		outs[o.name] = v
+	}
+	return outs
+}
+
+// hostError is a request to a host the run was not told about.
+type hostError struct{ host string }
+
+func (e *hostError) Error() string {
+	return "refused to send a request to host " + e.host + ": it is not the server of any source description or override; allow it with --allow-host " + e.host
+}
+
+// buildRequest evaluates parameters and body and builds the request.
+func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) (*Request, error) {
+	params := make([]openapi.ParamValue, 0, len(st.params))
+	for _, p := range st.params {
+		v, err := p.value.Eval(sc)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s (in %s): %w", p.name, p.in, err)
+		}
+		params = append(params, openapi.ParamValue{Name: p.name, In: p.in, Value: v})
+	}
+	sc.params = params
+	var body *openapi.Body
+	if st.body != nil {
+		v, err := st.body.eval(sc)
+		if err != nil {
+			return nil, fmt.Errorf("request body: %w", err)
+		}
+		sc.reqBody, sc.hasReqBody = v, true
+		body = &openapi.Body{ContentType: st.body.contentType, Value: v}
+	}
+	var hreq *http.Request
+	var err error
+	switch st.kind {
+	case stepXOperation:
+		target, terr := st.xURL.Eval(sc)
+		if terr != nil {
+			return nil, fmt.Errorf("x-operation url: %w", terr)
+		}
+		u, uerr := run.sess.r.resolveXURL(st, expression.Stringify(target))
+		if uerr != nil {
+			return nil, uerr
+		}
+		hreq, err = openapi.NewRawRequest(ctx, st.xMethod, u, params, body)
+	default:
+		base, berr := run.sess.r.serverURL(st.source)
+		if berr != nil {
+			return nil, berr
+		}
+		hreq, err = openapi.NewRequest(ctx, st.op, base, params, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	req := &Request{Method: hreq.Method, URL: hreq.URL.String(), Header: hreq.Header}
+	if hreq.Body != nil && hreq.Body != http.NoBody {
+		data, err := io.ReadAll(hreq.Body)
+		if err != nil {
+			return nil, err
+		}
+		req.Body = data
+	}
+	return req, nil
+}
+
+// retryDelay is how long to wait before retrying: the response's
+// Retry-After header when present (capped), else the action's retryAfter.
+func (a *caction) retryDelay(resp *Response, now time.Time, max time.Duration) (time.Duration, string) {
+	if resp != nil {
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			if d, ok := parseRetryAfter(ra, now); ok {
+				if max > 0 && d > max {
+					d = max
+				}
+				return d, "Retry-After header"
+			}
+		}
+	}
+	return time.Duration(a.retryAfter * float64(time.Second)), "retryAfter"
+}
+
+func (a *caction) matches(sc *scope) bool {
+	for _, c := range a.criteria {
+		if !c.Evaluate(sc).Passed {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *caction) targetID() string {
+	switch {
+	case a.target != nil:
+		return a.target.id
+	case a.stepID != "":
+		return a.stepID
+	}
+	return ""
+}
+
+// eval evaluates a request body: the payload, then the replacements.
+func (b *cbody) eval(sc *scope) (any, error) {
+	var v any
+	if b.payload != nil {
+		var err error
+		if v, err = b.payload.Eval(sc); err != nil {
+			return nil, err
+		}
+	}
+	for _, rp := range b.replacements {
+		val, err := rp.value.Eval(sc)
+		if err != nil {
+			return nil, fmt.Errorf("replacement %s: %w", rp.target, err)
+		}
+		if v, err = applyReplacement(v, rp, val); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+var _ = bytes.MinRead
+var _ = url.Parse
