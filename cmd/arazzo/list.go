@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/go-arazzo/arazzo/engine"
+)
+
+func newListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list FILE",
+		Short: "List the workflows of a document with their inputs and outputs",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			doc, err := engine.Open(cmd.Context(), args[0])
+			if err != nil {
+				printDiagsText(cmd.ErrOrStderr(), args[0], diagsOf(args[0], err))
+				return &exitError{code: exitInvalid}
+			}
+			w := cmd.OutOrStdout()
+			for _, wf := range doc.Bundle.Document.Workflows {
+				fmt.Fprintf(w, "%s", wf.WorkflowID)
+				if wf.Summary != "" {
+					fmt.Fprintf(w, " — %s", wf.Summary)
+				}
+				fmt.Fprintln(w)
+				if names := inputNames(wf.Inputs); len(names) > 0 {
+					fmt.Fprintf(w, "  inputs:  %s\n", strings.Join(names, ", "))
+				}
+				if len(wf.Outputs) > 0 {
+					outs := make([]string, len(wf.Outputs))
+					for i, o := range wf.Outputs {
+						outs[i] = o.Name
+					}
+					fmt.Fprintf(w, "  outputs: %s\n", strings.Join(outs, ", "))
+				}
+				fmt.Fprintf(w, "  steps:   %d\n", len(wf.Steps))
+			}
+			return nil
+		},
+	}
+}
+
+// inputNames lists top-level input properties, marking required ones with *.
+func inputNames(schema any) []string {
+	m, ok := schema.(map[string]any)
+	if !ok {
+		return nil
+	}
+	props, _ := m["properties"].(map[string]any)
+	req := map[string]bool{}
+	if rs, ok := m["required"].([]any); ok {
+		for _, r := range rs {
+			if s, ok := r.(string); ok {
+				req[s] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(props))
+	for n := range props {
+		if req[n] {
+			n += "*"
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// marshalNoEscape encodes v as JSON without HTML escaping, so masked
+// values stay readable.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}

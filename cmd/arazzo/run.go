@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/go-arazzo/arazzo/engine"
+	"github.com/go-arazzo/arazzo/runner"
+)
+
+type runFlags struct {
+	workflows  []string
+	inputs     []string
+	inputsFile string
+	servers    []string
+	format     string
+	timeout    time.Duration
+	maxSteps   int
+	secrets    []string
+	allowHosts []string
+	quiet      bool
+	noColor    bool
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run workflows of an Arazzo document",
+		Long: `Run executes workflows of FILE against the APIs its source descriptions name.
+Without --workflow every workflow runs, in dependsOn order.
+
+Inputs come from --input NAME=VALUE, then --inputs FILE (JSON or YAML object),
+then environment variables ARAZZO_INPUT_<NAME> (upper-cased, non-alphanumerics
+as _). Values are converted to the types the workflow's inputs schema declares.
+
+Exit status: 0 every workflow succeeded, 1 a workflow failed, 2 invalid
+document, invalid inputs or usage error.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd, args[0], &f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.workflows, "workflow", "w", nil, "workflow id to run (repeatable; default: all)")
+	fl.StringArrayVarP(&f.inputs, "input", "i", nil, "input NAME=VALUE (repeatable)")
+	fl.StringVar(&f.inputsFile, "inputs", "", "JSON or YAML file with inputs")
+	fl.StringArrayVar(&f.servers, "server", nil, "server override SOURCE=URL (repeatable)")
+	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.DurationVar(&f.timeout, "timeout", 0, "stop the whole run after this long (e.g. 10m)")
+	fl.IntVar(&f.maxSteps, "max-steps", runner.DefaultMaxSteps, "step execution budget per workflow run")
+	fl.StringArrayVar(&f.secrets, "secret", nil, "a literal value to mask in all output (repeatable)")
+	fl.StringArrayVar(&f.allowHosts, "allow-host", nil, "extra host that x-operation URLs may address (repeatable)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the summary and errors")
+	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output")
+	return cmd
+}
+
+func runRun(cmd *cobra.Command, file string, f *runFlags) error {
+	if f.format != "text" && f.format != "json" {
+		return &exitError{code: exitInvalid, msg: fmt.Sprintf("unknown --format %q (use text or json)", f.format)}
+	}
+	stdout := cmd.OutOrStdout()
+	opts := []engine.Option{engine.WithStepBudget(f.maxSteps), engine.WithSecrets(f.secrets...), engine.WithAllowHosts(f.allowHosts...)}
+	for _, s := range f.servers {
+		name, u, ok := strings.Cut(s, "=")
+		if !ok || name == "" || u == "" {
+			return &exitError{code: exitInvalid, msg: fmt.Sprintf("--server %q: want SOURCE=URL", s)}
+		}
+		opts = append(opts, engine.WithServer(name, u))
+	}
+	if f.timeout > 0 {
+		opts = append(opts, engine.WithRunTimeout(f.timeout))
+	}
+	masker := newMasker(f.secrets)
+	var prog *progress
+	if f.format == "text" {
+		prog = newProgress(stdout, masker, f.quiet, useColor(stdout, f.noColor))
+		opts = append(opts, engine.WithObserver(prog))
+	}
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	doc, err := engine.Open(ctx, file, opts...)
+	if err != nil {
+		printDiagsText(cmd.ErrOrStderr(), file, diagsOf(file, err))
+		return &exitError{code: exitInvalid}
+	}
+	if !doc.Valid() {
+		printDiagsText(cmd.ErrOrStderr(), file, doc.Diagnostics().Errors())
+		return &exitError{code: exitInvalid, msg: "the document has errors; nothing was run"}
+	}
+
+	ids := f.workflows
+	for _, id := range ids {
+		if doc.Bundle.Document.Workflow(id) == nil {
+			return &exitError{code: exitInvalid, msg: fmt.Sprintf("no workflow %q in %s (workflows: %s)", id, file, strings.Join(doc.WorkflowIDs(), ", "))}
+		}
+	}
+	all := len(ids) == 0
+	if all {
+		ids = doc.WorkflowIDs()
+	}
+	given, err := readInputs(f)
+	if err != nil {
+		return &exitError{code: exitInvalid, msg: err.Error()}
+	}
+	inputs := map[string]map[string]any{}
+	for _, id := range ids {
+		in := map[string]any{}
+		text := map[string]string{}
+		for k, v := range given.text {
+			text[k] = v
+		}
+		for _, name := range doc.InputNames(id) {
+			if _, ok := text[name]; ok {
+				continue
+			}
+			if _, ok := given.values[name]; ok {
+				continue
+			}
+			if v, ok := os.LookupEnv(envName(name)); ok {
+				text[name] = v
+			}
+		}
+		for k, v := range given.values {
+			in[k] = v
+		}
+		for k, v := range doc.CoerceInputs(id, text) {
+			in[k] = v
+		}
+		inputs[id] = in
+		for _, name := range doc.SensitiveInputs(id) {
+			if s, ok := in[name].(string); ok {
+				masker.add(s)
+			}
+		}
+	}
+
+	start := time.Now()
+	var results []*engine.Result
+	if all {
+		results, _ = doc.RunAll(ctx, inputs)
+	} else {
+		for _, id := range ids {
+			res, runErr := doc.Run(ctx, id, inputs[id])
+			if res == nil {
+				return &exitError{code: exitInvalid, msg: masker.mask(runErr.Error())}
+			}
+			results = append(results, res)
+		}
+	}
+	code := exitOK
+	for _, res := range results {
+		if res.Status != runner.StatusSucceeded {
+			code = max(code, exitFailed)
+			if res.Error != nil && res.Error.Kind == runner.KindInputs {
+				code = exitInvalid
+			}
+		}
+	}
+	switch f.format {
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(masker.maskValue(jsonReport(results))); err != nil {
+			return err
+		}
+	default:
+		prog.summary(results, time.Since(start))
+	}
+	if code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// givenInputs are inputs from flags (text, to be coerced by schema) and
+// from a file (already typed).
+type givenInputs struct {
+	text   map[string]string
+	values map[string]any
+}
+
+func readInputs(f *runFlags) (givenInputs, error) {
+	g := givenInputs{text: map[string]string{}, values: map[string]any{}}
+	if f.inputsFile != "" {
+		data, err := os.ReadFile(f.inputsFile)
+		if err != nil {
+			return g, fmt.Errorf("--inputs: %w", err)
+		}
+		var v map[string]any
+		if strings.EqualFold(filepath.Ext(f.inputsFile), ".json") {
+			err = json.Unmarshal(data, &v)
+		} else {
+			err = yaml.Unmarshal(data, &v)
+		}
+		if err != nil {
+			return g, fmt.Errorf("--inputs %s: not a JSON or YAML object: %w", f.inputsFile, err)
+		}
+		for k, val := range v {
+			g.values[k] = val
+		}
+	}
+	for _, kv := range f.inputs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return g, fmt.Errorf("--input %q: want NAME=VALUE", kv)
+		}
+		delete(g.values, k)
+		g.text[k] = v
+	}
+	return g, nil
+}
+
+// envName is the environment variable an input can come from.
+func envName(input string) string {
+	var b strings.Builder
+	b.WriteString("ARAZZO_INPUT_")
+	for _, r := range strings.ToUpper(input) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// The --format json contract.
+type jsonRun struct {
+	Workflows []jsonWorkflow `json:"workflows"`
+}
+
+type jsonWorkflow struct {
+	WorkflowID string         `json:"workflowId"`
+	Status     string         `json:"status"`
+	Outputs    map[string]any `json:"outputs"`
+	Error      *jsonError     `json:"error,omitempty"`
+	Steps      []jsonStep     `json:"steps"`
+	DurationMs int64          `json:"durationMs"`
+}
+
+type jsonError struct {
+	StepID     string   `json:"stepId,omitempty"`
+	Kind       string   `json:"kind"`
+	Message    string   `json:"message"`
+	Request    string   `json:"request,omitempty"`
+	StatusCode int      `json:"statusCode,omitempty"`
+	Criteria   []string `json:"criteria,omitempty"`
+	Hint       string   `json:"hint,omitempty"`
+}
+
+type jsonStep struct {
+	StepID     string `json:"stepId"`
+	Status     string `json:"status"`
+	Attempts   int    `json:"attempts"`
+	StatusCode int    `json:"statusCode"`
+	DurationMs int64  `json:"durationMs"`
+}
+
+func jsonReport(results []*engine.Result) jsonRun {
+	out := jsonRun{Workflows: []jsonWorkflow{}}
+	for _, res := range results {
+		w := jsonWorkflow{WorkflowID: res.WorkflowID, Status: string(res.Status), Outputs: res.Outputs,
+			Steps: []jsonStep{}, DurationMs: res.Duration.Milliseconds()}
+		if w.Outputs == nil {
+			w.Outputs = map[string]any{}
+		}
+		if e := res.Error; e != nil {
+			je := &jsonError{StepID: e.StepID, Kind: string(e.Kind), Message: e.Message, Request: e.Request, StatusCode: e.StatusCode, Hint: e.Hint}
+			for _, c := range e.Criteria {
+				je.Criteria = append(je.Criteria, c.Explanation)
+			}
+			w.Error = je
+		}
+		for _, s := range res.Steps {
+			w.Steps = append(w.Steps, jsonStep{StepID: s.StepID, Status: string(s.Status), Attempts: s.Attempts,
+				StatusCode: s.StatusCode, DurationMs: s.Duration.Milliseconds()})
+		}
+		out.Workflows = append(out.Workflows, w)
+	}
+	return out
+}
+
+var _ = errors.New
+var _ = context.Background
