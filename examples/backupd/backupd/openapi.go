@@ -2,10 +2,8 @@ package backupd
 
 import (
 	_ "embed"
-	"encoding/json"
-	"fmt"
 
-	"gopkg.in/yaml.v3"
+	"github.com/go-arazzo/arazzo/examples/internal/apidoc"
 )
 
 // openAPIYAML is a copy of
@@ -18,39 +16,5 @@ var openAPIYAML []byte
 // OpenAPIYAML returns the API description served at /openapi.yaml.
 func OpenAPIYAML() []byte { return append([]byte(nil), openAPIYAML...) }
 
-// openAPIJSON converts the embedded description to JSON.
-func openAPIJSON() ([]byte, error) {
-	var doc any
-	if err := yaml.Unmarshal(openAPIYAML, &doc); err != nil {
-		return nil, fmt.Errorf("backupd: embedded OpenAPI description is not valid YAML: %w", err)
-	}
-	data, err := json.MarshalIndent(jsonable(doc), "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("backupd: convert the OpenAPI description to JSON: %w", err)
-	}
-	return data, nil
-}
-
-// jsonable turns YAML maps with non-string keys (such as response codes
-// written as numbers) into JSON objects.
-func jsonable(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			v[k] = jsonable(e)
-		}
-		return v
-	case map[any]any:
-		m := make(map[string]any, len(v))
-		for k, e := range v {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case []any:
-		for i, e := range v {
-			v[i] = jsonable(e)
-		}
-		return v
-	}
-	return v
-}
+// openAPIJSON is the embedded description as JSON, for /openapi.json.
+func openAPIJSON() ([]byte, error) { return apidoc.JSON(openAPIYAML) }
