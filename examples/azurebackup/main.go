@@ -8,19 +8,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/go-arazzo/arazzo/examples/azurebackup/azurebackup"
+	"github.com/go-arazzo/arazzo/examples/internal/serve"
 )
 
 func main() {
@@ -54,33 +49,10 @@ func run() error {
 		return err
 	}
 	defer srv.Close()
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	fmt.Printf("azurebackup listening on http://%s\n", ln.Addr())
-	log.Printf("azurebackup: restoring into %s", srv.TargetDir())
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(*addr, srv.Handler(), func(base string) {
+		fmt.Printf("azurebackup listening on %s\n", base)
+		log.Printf("azurebackup: restoring into %s", srv.TargetDir())
+	})
 }
 
 func envOr(key, def string) string {

@@ -10,19 +10,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/go-arazzo/arazzo/examples/backupd/backupd"
+	"github.com/go-arazzo/arazzo/examples/internal/serve"
 )
 
 func main() {
@@ -49,43 +44,15 @@ func run() error {
 		return fmt.Errorf("unexpected arguments %q (all options are flags; see -h)", flag.Args())
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	// Catch signals before announcing the address: a supervisor may send
-	// SIGTERM as soon as it has read the line.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	srv, err := backupd.New(cfg)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is the port in use? try --addr 127.0.0.1:0)", *addr, err)
-	}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1" // a wildcard listener is reachable on loopback
-	}
-	base := "http://" + net.JoinHostPort(host, port) + "/v1"
-	fmt.Printf("backupd listening on %s\n", base)
-	cfg.Logger.Info("serving", "database", srv.DatabaseID(), "engine", srv.Dialect(), "openapi", "http://"+net.JoinHostPort(host, port)+"/openapi.json")
-
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serve: %w", err)
-		}
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		hs.Close()
-	}
+	err = serve.Run(*addr, srv.Handler(), func(base string) {
+		fmt.Printf("backupd listening on %s/v1\n", base)
+		cfg.Logger.Info("serving", "database", srv.DatabaseID(), "engine", srv.Dialect(), "openapi", base+"/openapi.json")
+	})
 	cfg.Logger.Info("stopped")
-	return nil
+	return err
 }

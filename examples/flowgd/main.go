@@ -7,20 +7,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/go-arazzo/arazzo/examples/flowgd/flowgd"
+	"github.com/go-arazzo/arazzo/examples/internal/serve"
 )
 
 // listFlag collects a repeatable string flag.
@@ -73,31 +67,8 @@ func run() error {
 		return err
 	}
 	defer srv.Close()
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	fmt.Printf("flowgd listening on http://%s\n", ln.Addr())
-	log.Printf("flowgd: data dir %s", srv.DataDir())
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(*addr, srv.Handler(), func(base string) {
+		fmt.Printf("flowgd listening on %s\n", base)
+		log.Printf("flowgd: data dir %s", srv.DataDir())
+	})
 }
