@@ -1,13 +1,11 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -774,6 +772,3 @@ func (b *cbody) eval(sc *scope) (any, error) {
 	}
 	return v, nil
 }
-
-var _ = bytes.MinRead
-var _ = url.Parse

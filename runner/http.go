@@ -205,9 +205,6 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	st, _ := ctx.Value(sendStateKey{}).(*sendState)
 	idempotent := st == nil || st.idempotent
 	if err != nil {
-		if errors.Is(err, ErrBodyTooLarge) {
-			return false, nil
-		}
 		// A failed dial never reached the server: safe for any method.
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {

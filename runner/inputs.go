@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -163,7 +164,7 @@ func (cw *cworkflow) prepareInputs(given map[string]any) (map[string]any, error)
 	if err := is.schema.Validate(map[string]any(in)); err != nil {
 		ie := &InputError{WorkflowID: cw.id}
 		var ve *jsonschema.ValidationError
-		if ok := asValidationError(err, &ve); ok {
+		if errors.As(err, &ve) {
 			ie.Problems = leafMessages(ve)
 		} else {
 			ie.Problems = []string{err.Error()}
@@ -171,14 +172,6 @@ func (cw *cworkflow) prepareInputs(given map[string]any) (map[string]any, error)
 		return in, ie
 	}
 	return in, nil
-}
-
-func asValidationError(err error, target **jsonschema.ValidationError) bool {
-	ve, ok := err.(*jsonschema.ValidationError)
-	if ok {
-		*target = ve
-	}
-	return ok
 }
 
 var printer = message.NewPrinter(language.English)

@@ -1,7 +1,6 @@
 package runner_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -929,5 +928,3 @@ func TestConcurrentRunsShareOneRunner(t *testing.T) {
 		t.Errorf("polls = %d", polls.Load())
 	}
 }
-
-var _ = bytes.MinRead

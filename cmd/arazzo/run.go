@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -293,6 +291,3 @@ func jsonReport(results []*engine.Result) jsonRun {
 	}
 	return out
 }
-
-var _ = errors.New
-var _ = context.Background
