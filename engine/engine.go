@@ -127,6 +127,10 @@ func WithClock(c Clock) Option { return func(cfg *config) { cfg.run.Clock = c } 
 // WithObserver receives events of every run.
 func WithObserver(o Observer) Option { return func(cfg *config) { cfg.run.Observer = o } }
 
+// WithTracer opens spans around workflows and step attempts (see
+// runner.Tracer); the tracing package provides an OpenTelemetry one.
+func WithTracer(t runner.Tracer) Option { return func(cfg *config) { cfg.run.Tracer = t } }
+
 // WithLogger receives debug logs.
 func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.run.Logger = l } }
 

@@ -150,6 +150,11 @@ func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[str
 		return finish(StatusFailed, &StepError{WorkflowID: cw.id, Kind: KindDocument, Message: cw.err.Error(), Err: cw.err})
 	}
 	chain = append(chain[:len(chain):len(chain)], cw)
+	if r.opts.Tracer != nil {
+		var end func(*WorkflowResult)
+		ctx, end = r.opts.Tracer.StartWorkflow(ctx, cw.id, depth)
+		defer func() { end(res) }()
+	}
 	for _, dep := range cw.dependsOn {
 		dr := s.dependency(ctx, dep, s.inputsFor(dep, inputs), depth+1, chain)
 		res.Dependencies = append(res.Dependencies, dr)
@@ -548,6 +553,10 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 		ctx, cancel = context.WithTimeout(ctx, st.timeout)
 		defer cancel()
 	}
+	var endSpan func(*StepAttempt)
+	if r.opts.Tracer != nil {
+		ctx, endSpan = r.opts.Tracer.StartAttempt(ctx, run.wf.id, st.id, n)
+	}
 	start := r.opts.Clock.Now()
 	switch st.kind {
 	case stepWorkflow:
@@ -601,8 +610,12 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 		sc.resp = resp
 		ar.passed = run.evalCriteria(st, ar, resp.StatusCode >= 200 && resp.StatusCode < 300)
 	}
-	r.observe(StepAttempt{WorkflowID: run.wf.id, StepID: st.id, Attempt: n, Request: sc.req, Response: sc.resp,
-		Err: ar.err, Criteria: ar.outcomes, Passed: ar.passed, Duration: r.opts.Clock.Now().Sub(start), Depth: run.depth})
+	ev := StepAttempt{WorkflowID: run.wf.id, StepID: st.id, Attempt: n, Request: sc.req, Response: sc.resp,
+		Err: ar.err, Criteria: ar.outcomes, Passed: ar.passed, Duration: r.opts.Clock.Now().Sub(start), Depth: run.depth}
+	if endSpan != nil {
+		endSpan(&ev)
+	}
+	r.observe(ev)
 	return ar
 }
 

@@ -33,6 +33,8 @@ type Options struct {
 	Clock Clock
 	// Observer receives events; nil means none.
 	Observer Observer
+	// Tracer opens spans around workflows and attempts; nil means none.
+	Tracer Tracer
 	// Logger receives debug logs; nil means none.
 	Logger *slog.Logger
 	// Servers overrides the server URL of source descriptions, by name.
