@@ -14,6 +14,7 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -47,6 +48,21 @@ type Clock = runner.Clock
 
 // Sender sends step requests.
 type Sender = runner.Sender
+
+// RunOption configures one call of Run or RunAll (see runner.RunOption).
+type RunOption = runner.RunOption
+
+// Journal makes a run durable and resumable (see runner.Journal); the
+// journal package provides a file-backed one.
+type Journal = runner.Journal
+
+// WithJournal records the run in j and replays what j already holds, so
+// that a run interrupted by a crash resumes without repeating requests.
+func WithJournal(j Journal) RunOption { return runner.WithJournal(j) }
+
+// WithResendInDoubt lets a resumed run send again a non-idempotent
+// request whose outcome its journal does not know.
+func WithResendInDoubt() RunOption { return runner.WithResendInDoubt() }
 
 // ValidationError is returned when a document cannot be run because it has
 // errors; Diagnostics lists them with their locations.
@@ -124,14 +140,41 @@ func WithAllowPaths(dirs ...string) Option {
 // WithClock replaces the clock used for waiting between retries.
 func WithClock(c Clock) Option { return func(cfg *config) { cfg.run.Clock = c } }
 
-// WithObserver receives events of every run.
-func WithObserver(o Observer) Option { return func(cfg *config) { cfg.run.Observer = o } }
+// WithObserver receives events of every run. Given several times, every
+// observer receives every event, in the order they were given.
+func WithObserver(o Observer) Option {
+	return func(cfg *config) {
+		if prev, next := cfg.run.Observer, o; prev != nil && next != nil {
+			o = runner.ObserverFunc(func(e Event) { prev.Observe(e); next.Observe(e) })
+		}
+		if o != nil {
+			cfg.run.Observer = o
+		}
+	}
+}
 
 // WithTracer opens spans around workflows and step attempts (see
-// runner.Tracer); the tracing package provides an OpenTelemetry one.
-func WithTracer(t runner.Tracer) Option { return func(cfg *config) { cfg.run.Tracer = t } }
+// runner.Tracer); the tracing package provides an OpenTelemetry one. A
+// tracer that also has a WrapTransport(http.RoundTripper) http.RoundTripper
+// method wraps the transport of step requests (whichever client or
+// RoundTripper is configured), so that HTTP client spans nest under the
+// attempt spans.
+func WithTracer(t runner.Tracer) Option {
+	return func(cfg *config) {
+		cfg.run.Tracer = t
+		cfg.run.HTTP.WrapTransport = nil
+		if w, ok := t.(interface {
+			WrapTransport(http.RoundTripper) http.RoundTripper
+		}); ok {
+			cfg.run.HTTP.WrapTransport = w.WrapTransport
+		}
+	}
+}
 
-// WithLogger receives debug logs.
+// WithLogger receives debug logs (slog.LevelDebug): workflow start and
+// end, each step attempt's request line (query values masked), status and
+// failed criteria, actions and retry waits. They never contain header
+// values, bodies, inputs or resolved values.
 func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.run.Logger = l } }
 
 // WithStepBudget bounds step executions per run (default 10,000).
@@ -177,6 +220,26 @@ func WithStrict() Option {
 func WithSecrets(values ...string) Option {
 	return func(cfg *config) { cfg.secrets = append(cfg.secrets, values...) }
 }
+
+// WithInsecure turns TLS certificate verification of step requests off.
+// Verification is on by default; the CLI prints a warning in the summary
+// and sets "insecure": true in its JSON report when this is used.
+func WithInsecure() Option { return func(cfg *config) { cfg.run.HTTP.Insecure = true } }
+
+// WithClientCert presents cert (mTLS) to host, and only to host, on step
+// requests. host is "name" (every port) or "name:port".
+func WithClientCert(host string, cert tls.Certificate) Option {
+	return func(cfg *config) {
+		if cfg.run.HTTP.ClientCerts == nil {
+			cfg.run.HTTP.ClientCerts = map[string]tls.Certificate{}
+		}
+		cfg.run.HTTP.ClientCerts[host] = cert
+	}
+}
+
+// WithMaxRedirects bounds the redirects a step request follows (default
+// 10; negative: none, a redirect then fails the request).
+func WithMaxRedirects(n int) Option { return func(cfg *config) { cfg.run.HTTP.MaxRedirects = n } }
 
 // Document is an opened Arazzo document with its sources and diagnostics.
 type Document struct {
@@ -246,7 +309,7 @@ func (d *Document) getRunner() (*runner.Runner, error) {
 // Run runs the workflow workflowID with inputs. It returns the result
 // whenever the workflow ran; the error is a *StepError when it failed, a
 // *ValidationError when the document has errors.
-func (d *Document) Run(ctx context.Context, workflowID string, inputs map[string]any) (*Result, error) {
+func (d *Document) Run(ctx context.Context, workflowID string, inputs map[string]any, opts ...RunOption) (*Result, error) {
 	r, err := d.getRunner()
 	if err != nil {
 		return nil, err
@@ -256,12 +319,12 @@ func (d *Document) Run(ctx context.Context, workflowID string, inputs map[string
 		ctx, cancel = context.WithTimeout(ctx, d.cfg.runTimeout)
 		defer cancel()
 	}
-	return r.Run(ctx, workflowID, inputs)
+	return r.Run(ctx, workflowID, inputs, opts...)
 }
 
 // RunAll runs every workflow of the document in dependsOn order, with
 // inputs[workflowID] as each one's inputs.
-func (d *Document) RunAll(ctx context.Context, inputs map[string]map[string]any) ([]*Result, error) {
+func (d *Document) RunAll(ctx context.Context, inputs map[string]map[string]any, opts ...RunOption) ([]*Result, error) {
 	r, err := d.getRunner()
 	if err != nil {
 		return nil, err
@@ -271,7 +334,7 @@ func (d *Document) RunAll(ctx context.Context, inputs map[string]map[string]any)
 		ctx, cancel = context.WithTimeout(ctx, d.cfg.runTimeout)
 		defer cancel()
 	}
-	return r.RunAll(ctx, inputs)
+	return r.RunAll(ctx, inputs, opts...)
 }
 
 // CoerceInputs converts command-line strings to the types the workflow's
@@ -319,4 +382,14 @@ func (d *Document) InputNames(workflowID string) []string {
 		return nil
 	}
 	return r.InputNames(workflowID)
+}
+
+// Close releases the idle keep-alive connections of the HTTP transport
+// the engine created for this document, so that no goroutine outlives the
+// runs. The Document stays usable: a later run opens new connections.
+func (d *Document) Close() error {
+	if r, err := d.getRunner(); err == nil {
+		r.Close()
+	}
+	return nil
 }

@@ -64,6 +64,9 @@ type StepAttempt struct {
 	Passed     bool
 	Duration   time.Duration
 	Depth      int
+	// Replayed is true when the response came from the run's journal (a
+	// resumed run) instead of the network.
+	Replayed bool
 }
 
 // ActionTaken is sent when a success or failure action (or the default

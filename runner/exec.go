@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +17,8 @@ import (
 // session is one call of Run or RunAll: it owns the step budget and
 // remembers finished workflows (for dependsOn and $workflows references).
 type session struct {
-	r *Runner
+	r   *Runner
+	cfg runConfig
 	// inputs are the inputs given per workflow id (RunAll), for
 	// prerequisites that run through dependsOn.
 	inputs   map[string]map[string]any
@@ -33,8 +33,12 @@ type depCall struct {
 	result *WorkflowResult
 }
 
-func newSession(r *Runner) *session {
-	return &session{r: r, finished: map[string]*WorkflowResult{}, inflight: map[string]*depCall{}}
+func newSession(r *Runner, opts []RunOption) *session {
+	s := &session{r: r, finished: map[string]*WorkflowResult{}, inflight: map[string]*depCall{}}
+	for _, o := range opts {
+		o(&s.cfg)
+	}
+	return s
 }
 
 // inputsFor returns the inputs a dependsOn prerequisite runs with: those
@@ -93,7 +97,11 @@ func (s *session) dependency(ctx context.Context, cw *cworkflow, inputs map[stri
 	c := &depCall{done: make(chan struct{})}
 	s.inflight[key] = c
 	s.mu.Unlock()
-	c.result = s.runWorkflow(ctx, cw, inputs, depth, chain)
+	path := "d:" + cw.id
+	if cw.bundleKey != s.r.plan.root.Document.Location {
+		path = "d:" + cw.bundleKey + "#" + cw.id
+	}
+	c.result = s.runWorkflow(ctx, cw, inputs, depth, chain, path)
 	s.mu.Lock()
 	delete(s.inflight, key)
 	s.mu.Unlock()
@@ -108,9 +116,14 @@ func cancelledResult(cw *cworkflow, err error) *WorkflowResult {
 
 // workflowRun is the state of one running workflow.
 type workflowRun struct {
-	sess        *session
-	wf          *cworkflow
-	depth       int
+	sess  *session
+	wf    *cworkflow
+	depth int
+	// path names this workflow run within the session, and seq counts the
+	// exchanges and child runs it started: together they key the journal
+	// (see Journal), so both must depend only on what the run did.
+	path        string
+	seq         int
 	chain       []*cworkflow
 	inputs      map[string]any
 	stepOutputs map[string]map[string]any
@@ -120,8 +133,9 @@ type workflowRun struct {
 }
 
 // runWorkflow runs cw with inputs at nesting depth; chain holds the
-// workflows being run above it, for cycle detection.
-func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[string]any, depth int, chain []*cworkflow) *WorkflowResult {
+// workflows being run above it, for cycle detection; path names the run
+// (see workflowRun).
+func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[string]any, depth int, chain []*cworkflow, path string) *WorkflowResult {
 	r := s.r
 	start := r.opts.Clock.Now()
 	res := &WorkflowResult{WorkflowID: cw.id, Started: start}
@@ -177,7 +191,7 @@ func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[str
 	}
 	r.observe(WorkflowStarted{WorkflowID: cw.id, Inputs: in, Depth: depth, Time: start})
 
-	run := &workflowRun{sess: s, wf: cw, depth: depth, chain: chain, inputs: in,
+	run := &workflowRun{sess: s, wf: cw, depth: depth, chain: chain, inputs: in, path: path,
 		stepOutputs: make(map[string]map[string]any, len(cw.steps)),
 		completed:   make(map[string]bool, len(cw.steps)),
 		result:      res, steps: make(map[string]*StepResult, len(cw.steps))}
@@ -320,6 +334,17 @@ func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
 			return decision{end: true, status: StatusCancelled, err: run.cancelled(st, cerr)}
 		}
 
+		if ar.kind == KindInDoubt || ar.kind == KindJournal {
+			// No action may handle these: a retry would send the request
+			// whose fate is unknown, or send without durability.
+			sr.Status = StatusFailed
+			r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+			e := run.stepError(st, ar, "")
+			if ar.kind == KindInDoubt {
+				e.Hint = "check on the server whether this request took effect; if it did not, resume with --resend-in-doubt to send it again"
+			}
+			return run.fail(e)
+		}
 		if ar.passed {
 			sr.Status = StatusSucceeded
 			run.completed[st.id] = true
@@ -356,6 +381,13 @@ func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
 		r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Name: a.name, Type: arazzo.ActionRetry, Target: a.targetID(), Depth: run.depth})
 		r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
 		wait, reason := a.retryDelay(ar.sc.resp, r.opts.Clock.Now(), r.opts.MaxRetryAfter)
+		if wait > 0 {
+			var jerr error
+			if wait, jerr = run.sess.waitFor(run.key(run.seq)+"~wait", run, st.id, wait); jerr != nil {
+				sr.Status = StatusFailed
+				return run.fail(&StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindJournal, Message: jerr.Error(), Err: jerr})
+			}
+		}
 		if wait > 0 {
 			r.observe(Waiting{WorkflowID: run.wf.id, StepID: st.id, Duration: wait, Reason: reason, Attempt: attempt + 1, Limit: a.retryLimit, Depth: run.depth})
 			if err := r.opts.Clock.Sleep(ctx, wait); err != nil {
@@ -408,6 +440,7 @@ func (run *workflowRun) follow(ctx context.Context, st *cstep, sr *StepResult, a
 		}
 		e := run.stepError(st, ar, "")
 		e.Kind = KindEnd
+		e.Hint = "" // the document chose to end here: nothing to suggest
 		e.Message = fmt.Sprintf("failure action %q ended the workflow: %s", a.name, e.Message)
 		return run.fail(e)
 	case arazzo.ActionGoto:
@@ -464,7 +497,7 @@ func (run *workflowRun) stepError(st *cstep, ar *attemptResult, msg string) *Ste
 	if e.Kind == KindRetryLimit {
 		e.Message = "retries exhausted: " + e.Message
 	}
-	if e.Kind == KindCriteria && st.pollLike && !st.hasRetry {
+	if e.Kind == KindCriteria && st.pollLike && !st.hasRetry && len(st.onFailure) == 0 {
 		e.Hint = "this step checks a status that may only be reached later, but has no retry action; add onFailure: [{name: retry, type: retry, retryAfter: 5, retryLimit: 60}]"
 	}
 	return e
@@ -501,7 +534,7 @@ func (run *workflowRun) runTarget(ctx context.Context, st *cstep, a *caction, sc
 		return &WorkflowResult{WorkflowID: a.target.id, Status: StatusFailed,
 			Error: &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindExpression, Message: err.Error(), Err: err}}
 	}
-	return run.sess.runWorkflow(ctx, a.target, inputs, run.depth+1, run.chain)
+	return run.sess.runWorkflow(ctx, a.target, inputs, run.depth+1, run.chain, run.childPath(a.target))
 }
 
 func evalInputs(params []cparam, sc *scope) (map[string]any, error) {
@@ -548,6 +581,8 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 	r := run.sess.r
 	sc := &scope{run: run}
 	ar := &attemptResult{sc: sc}
+	outer := ctx
+	replayed := false
 	if st.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, st.timeout)
@@ -565,7 +600,7 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 			ar.err, ar.kind = err, KindExpression
 			break
 		}
-		child := run.sess.runWorkflow(ctx, st.target, inputs, run.depth+1, run.chain)
+		child := run.sess.runWorkflow(ctx, st.target, inputs, run.depth+1, run.chain, run.childPath(st.target))
 		run.stepResult(st).Nested = child
 		sc.nested = child.Outputs
 		if sc.nested == nil {
@@ -594,10 +629,23 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 		}
 		sc.req = req
 		ar.reqLine = req.Method + " " + req.URL
-		resp, err := r.sender.Send(ctx, req)
+		resp, err, fromJournal := run.sess.exchange(run.key(run.nextSeq()), run, st.id, n, req,
+			func() (*Response, error) { return r.sender.Send(ctx, req) },
+			func() bool { return errors.Is(ctx.Err(), context.DeadlineExceeded) },
+			func() bool { return outer.Err() != nil })
+		replayed = fromJournal
+		var inDoubt *InDoubtError
+		var jerr *JournalError
+		if errors.As(err, &inDoubt) || errors.As(err, &jerr) {
+			ar.err, ar.kind = err, KindJournal
+			if inDoubt != nil {
+				ar.kind = KindInDoubt
+			}
+			break
+		}
 		if err != nil {
 			ar.err, ar.kind = err, KindTransport
-			if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) || fromJournal && errors.Is(err, context.DeadlineExceeded) {
 				ar.kind = KindTimeout
 				if st.timeout > 0 {
 					ar.err = fmt.Errorf("step timeout of %s exceeded: %w", st.timeout, err)
@@ -611,7 +659,10 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 		ar.passed = run.evalCriteria(st, ar, resp.StatusCode >= 200 && resp.StatusCode < 300)
 	}
 	ev := StepAttempt{WorkflowID: run.wf.id, StepID: st.id, Attempt: n, Request: sc.req, Response: sc.resp,
-		Err: ar.err, Criteria: ar.outcomes, Passed: ar.passed, Duration: r.opts.Clock.Now().Sub(start), Depth: run.depth}
+		Err: ar.err, Criteria: ar.outcomes, Passed: ar.passed, Duration: r.opts.Clock.Now().Sub(start), Depth: run.depth, Replayed: replayed}
+	if replayed && sc.resp != nil {
+		ev.Duration = sc.resp.Duration
+	}
 	if endSpan != nil {
 		endSpan(&ev)
 	}
@@ -696,7 +747,7 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 		sc.reqBody, sc.hasReqBody = v, true
 		body = &openapi.Body{ContentType: st.body.contentType, Value: v}
 	}
-	var hreq *http.Request
+	var parts openapi.Parts // plain data: no *http.Request to build and unpack
 	var err error
 	switch st.kind {
 	case stepXOperation:
@@ -708,25 +759,19 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 		if uerr != nil {
 			return nil, uerr
 		}
-		hreq, err = openapi.NewRawRequest(ctx, st.xMethod, u, params, body)
+		parts, err = openapi.BuildRawRequest(st.xMethod, u, params, body)
 	default:
 		base, berr := run.sess.r.serverURL(st.source)
 		if berr != nil {
 			return nil, berr
 		}
-		hreq, err = openapi.NewRequest(ctx, st.op, base, params, body)
+		parts, err = openapi.BuildRequest(st.op, base, params, body)
 	}
 	if err != nil {
 		return nil, err
 	}
-	req := &Request{Method: hreq.Method, URL: hreq.URL.String(), Header: hreq.Header}
-	if hreq.Body != nil && hreq.Body != http.NoBody {
-		data, err := io.ReadAll(hreq.Body)
-		if err != nil {
-			return nil, err
-		}
-		req.Body = data
-	}
+	req := &Request{Method: parts.Method, URL: parts.URL, Header: parts.Header, Body: parts.Body}
+	run.sess.r.confine(st, req) // credentials only to the source's host
 	return req, nil
 }
 
@@ -748,7 +793,7 @@ func (a *caction) retryDelay(resp *Response, now time.Time, max time.Duration) (
 
 func (a *caction) matches(sc *scope) bool {
 	for _, c := range a.criteria {
-		if !c.Evaluate(sc).Passed {
+		if !c.Passes(sc) { // verdict only: no explanation to build
 			return false
 		}
 	}
@@ -784,4 +829,19 @@ func (b *cbody) eval(sc *scope) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// nextSeq numbers the next exchange or child run of this workflow run.
+func (run *workflowRun) nextSeq() int {
+	run.seq++
+	return run.seq
+}
+
+// key is the journal key of this run's exchange number seq.
+func (run *workflowRun) key(seq int) string { return run.path + "#" + strconv.Itoa(seq) }
+
+// childPath names a workflow this run starts (nested step, goto or retry
+// target).
+func (run *workflowRun) childPath(cw *cworkflow) string {
+	return run.key(run.nextSeq()) + ">" + cw.id
 }

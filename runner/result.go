@@ -44,6 +44,8 @@ const (
 	KindNotFound    ErrorKind = "not-found"    // unknown workflow id
 	KindHost        ErrorKind = "host-refused" // a URL to a host the run was not told about
 	KindDocument    ErrorKind = "document"     // the workflow cannot run: a reference or expression in it is broken
+	KindInDoubt     ErrorKind = "in-doubt"     // resume: a non-idempotent request may or may not have reached the server
+	KindJournal     ErrorKind = "journal"      // the run journal could not be written
 )
 
 // StepError explains why a workflow failed: which step, what kind of

@@ -74,6 +74,7 @@ type Runner struct {
 	servers map[string]string // resolved base URL per source name
 	noSrv   map[string]error  // why a source has no usable server
 	hosts   map[string]bool   // hosts x-operation URLs may address
+	credState
 }
 
 // New compiles b for running. b should have passed validation; New still
@@ -95,12 +96,25 @@ func New(b *arazzo.Bundle, opts Options) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts.Observer = withLogger(opts.Observer, opts.Logger)
 	r := &Runner{plan: p, opts: opts, sender: opts.Sender}
 	if r.sender == nil {
+		if opts.HTTP.Clock == nil {
+			opts.HTTP.Clock = opts.Clock
+		}
 		r.sender = NewHTTPSender(opts.HTTP)
 	}
 	r.resolveServers()
 	return r, nil
+}
+
+// Close releases what the Runner holds between runs: the idle keep-alive
+// connections (and their goroutines) of the HTTP transport it created. The
+// Runner stays usable; a later run opens new connections.
+func (r *Runner) Close() {
+	if c, ok := r.sender.(interface{ CloseIdleConnections() }); ok && r.opts.Sender == nil {
+		c.CloseIdleConnections()
+	}
 }
 
 func (r *Runner) observe(e Event) {
@@ -278,18 +292,18 @@ func (e *NotFoundError) Error() string {
 // Run runs one workflow of the root document with inputs. The result is
 // always returned when the workflow was found; the error is the result's
 // *StepError when the workflow did not succeed, or a *NotFoundError.
-func (r *Runner) Run(ctx context.Context, workflowID string, inputs map[string]any) (*WorkflowResult, error) {
+func (r *Runner) Run(ctx context.Context, workflowID string, inputs map[string]any, opts ...RunOption) (*WorkflowResult, error) {
 	cw := r.plan.byID[workflowID]
 	if cw == nil {
 		return nil, &NotFoundError{WorkflowID: workflowID, Known: r.Workflows()}
 	}
-	s := newSession(r)
+	s := newSession(r, opts)
 	if err := r.checkServers(cw); err != nil {
 		res := &WorkflowResult{WorkflowID: cw.id, Status: StatusFailed, Inputs: inputs, Started: r.opts.Clock.Now(),
 			Error: &StepError{WorkflowID: cw.id, Kind: KindRequest, Message: err.Error(), Err: err}}
 		return res, res.Error
 	}
-	res := s.runWorkflow(ctx, cw, inputs, 0, nil)
+	res := s.runWorkflow(ctx, cw, inputs, 0, nil, "w:"+cw.id)
 	if res.Status != StatusSucceeded {
 		return res, res.Error
 	}
@@ -300,8 +314,8 @@ func (r *Runner) Run(ctx context.Context, workflowID string, inputs map[string]a
 // (each at most once: a dependency that already ran is not run again),
 // with inputs[workflowId] as each one's inputs. It returns one result per
 // workflow in document order and the first failure.
-func (r *Runner) RunAll(ctx context.Context, inputs map[string]map[string]any) ([]*WorkflowResult, error) {
-	s := newSession(r)
+func (r *Runner) RunAll(ctx context.Context, inputs map[string]map[string]any, opts ...RunOption) ([]*WorkflowResult, error) {
+	s := newSession(r, opts)
 	s.inputs = inputs
 	var results []*WorkflowResult
 	var first error
@@ -319,7 +333,7 @@ func (r *Runner) RunAll(ctx context.Context, inputs map[string]map[string]any) (
 			}
 			continue
 		}
-		res := s.runWorkflow(ctx, cw, inputs[cw.id], 0, nil)
+		res := s.runWorkflow(ctx, cw, inputs[cw.id], 0, nil, "w:"+cw.id)
 		results = append(results, res)
 		if res.Status != StatusSucceeded && first == nil {
 			first = res.Error
