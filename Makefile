@@ -3,6 +3,8 @@ GO       ?= go
 BIN      := bin/arazzo
 PKGS     := ./...
 FUZZTIME ?= 10s
+BENCHTIME ?= 1s
+BENCH    ?= .
 
 .PHONY: all build test test-race lint fuzz fuzz-short bench demo clean
 
@@ -29,11 +31,13 @@ lint:
 fuzz:
 	@./internal/tools/fuzz.sh $(FUZZTIME)
 
+## fuzz-short: every fuzz target for 2 s (about 45 s in all); part of make test
 fuzz-short:
-	@./internal/tools/fuzz.sh 3s
+	@./internal/tools/fuzz.sh 2s
 
+## bench: every benchmark, no tests (make bench BENCHTIME=5s BENCH=PollLoop); see docs/performance.md
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -timeout 30m $(PKGS)
 
 demo: build
 	$(GO) run ./examples/demo

@@ -33,6 +33,12 @@ func TestBadDocuments(t *testing.T) {
 		{"not-an-object.yaml", "not-an-object", 1},
 		{"cycle-a.arazzo.yaml", "source-cycle", 0},
 		{"self-source.arazzo.yaml", "source-cycle", 4},
+		{"wrong-types-everywhere.yaml", "type-mismatch", 2},
+		{"unknown-version-number.yaml", "version-unsupported", 1},
+		{"openapi-source-is-self.arazzo.yaml", "source-load", 4},
+		// A $ref cycle between two OpenAPI files drops the operations on
+		// it; the step that calls one is reported where it names it.
+		{"openapi-ref-cycle.arazzo.yaml", "operation-exists", 9},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -3,12 +3,15 @@ package runner
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +26,16 @@ type Request struct {
 	URL    string
 	Header http.Header
 	Body   []byte
+	// Credentials names the headers of this request that carry
+	// credentials besides the ones always treated so (Authorization,
+	// Proxy-Authorization, Cookie, Cookie2, X-API-Key): the apiKey headers
+	// of the source's securitySchemes. HTTPSender drops all of them on a
+	// redirect to another host.
+	Credentials []string `json:",omitempty"`
+	// Notes says what the runner changed before sending, for reports:
+	// credentials dropped because the URL addresses a host other than the
+	// step's source server.
+	Notes []string `json:",omitempty"`
 }
 
 // Response is the HTTP response to a Request, read in full (up to the
@@ -36,6 +49,9 @@ type Response struct {
 	TransportRetries int
 	// Duration is the time from the first send to the end of the body.
 	Duration time.Duration
+	// Notes says what the sender did that a report should show:
+	// credentials dropped on a redirect to another host.
+	Notes []string `json:",omitempty"`
 }
 
 // Sender sends step requests. The default is HTTPSender; tests, replays of a
@@ -71,6 +87,22 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // ErrBodyTooLarge is wrapped by the error for a response body over the limit.
 var ErrBodyTooLarge = errors.New("response body too large")
 
+// ErrRequestTimeout is wrapped (with context.DeadlineExceeded) by the error
+// for a request that did not complete within HTTPOptions.Timeout.
+var ErrRequestTimeout = errors.New("request timeout")
+
+// RedirectError is a redirect HTTPSender refused to follow: too many
+// redirects (a loop) or a downgrade from https to http. It is never retried.
+type RedirectError struct {
+	// Location is the URL the refused redirect pointed to.
+	Location string
+	Reason   string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("refused redirect to %s: %s", e.Location, e.Reason)
+}
+
 // HTTPOptions configures HTTPSender. Zero fields take the defaults.
 type HTTPOptions struct {
 	// Client sends the requests; nil means a client with a tuned keep-alive
@@ -87,8 +119,26 @@ type HTTPOptions struct {
 	MaxRetryAfter time.Duration
 	// MaxBodyBytes limits a response body (default 64 MiB).
 	MaxBodyBytes int64
-	// Timeout bounds one request including reading its body (default 30 s).
+	// Timeout bounds one Send: every transport attempt, the waits between
+	// them and reading the body (default 30 s).
 	Timeout time.Duration
+	// MaxRedirects bounds the redirects followed per request (default 10;
+	// -1 for none: a redirect then fails the request).
+	MaxRedirects int
+	// WrapTransport, when set, wraps the transport finally used (whichever
+	// Client or RoundTripper is configured), e.g. for HTTP client tracing.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Clock waits between transport retries and dates Retry-After; nil
+	// means SystemClock. Runner passes its own Clock.
+	Clock Clock
+	// Insecure turns TLS certificate verification off. It applies to the
+	// transport HTTPSender creates, or to a Client's or RoundTripper's
+	// *http.Transport (cloned, never modified).
+	Insecure bool
+	// ClientCerts maps a host to the client certificate (mTLS) presented
+	// to it and to no other host. A key with a port ("api.example.com:8443")
+	// matches that port only; a key without one matches every port.
+	ClientCerts map[string]tls.Certificate
 }
 
 // Defaults for HTTPOptions.
@@ -99,18 +149,33 @@ const (
 	DefaultTransportMaxRetryAfter = 10 * time.Second
 	DefaultMaxBodyBytes           = 64 << 20
 	DefaultTimeout                = 30 * time.Second
+	DefaultMaxRedirects           = 10
 )
 
+// maxRetryAfterParsed caps a parsed Retry-After before any configured cap
+// applies, so that absurd values (10^12 seconds, the year 9999) cannot
+// overflow a duration.
+const maxRetryAfterParsed = 365 * 24 * time.Hour
+
 // HTTPSender sends requests over HTTP with transport-level retries that are
-// idempotency-aware: connection errors, 429, 502, 503 and 504 are retried
-// with exponential backoff honouring Retry-After for GET, HEAD, PUT, DELETE,
-// OPTIONS and TRACE; POST and PATCH only when the request carries an
-// Idempotency-Key header or the connection failed before the request was
-// written. A transport retry never replaces an Arazzo retry action.
+// idempotency-aware: connection errors, a connection lost while reading the
+// body, 429, 502, 503 and 504 are retried with exponential backoff
+// honouring Retry-After for GET, HEAD, PUT, DELETE, OPTIONS and TRACE;
+// POST and PATCH only when the request carries an Idempotency-Key header
+// or the connection failed before the request was written. Redirect
+// loops, refused redirects, TLS verification failures and bodies over the
+// limit are never retried. A transport retry never replaces an Arazzo
+// retry action.
+//
+// On a redirect to another host (host and port), credentials are dropped:
+// Authorization, Proxy-Authorization, Cookie, Cookie2, X-API-Key and the
+// headers named in Request.Credentials; Response.Notes says so. Redirects
+// from https to http are refused.
 type HTTPSender struct {
-	client  *retryablehttp.Client
+	hc      *http.Client
 	opts    HTTPOptions
-	timeout time.Duration
+	clock   Clock
+	closers []interface{ CloseIdleConnections() }
 }
 
 // NewHTTPSender returns an HTTPSender with opts, defaults filled in.
@@ -135,42 +200,64 @@ func NewHTTPSender(opts HTTPOptions) *HTTPSender {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	hc := opts.Client
-	if hc == nil {
-		hc = &http.Client{Transport: newTransport()}
+	if opts.MaxRedirects == 0 {
+		opts.MaxRedirects = DefaultMaxRedirects
+	} else if opts.MaxRedirects < 0 {
+		opts.MaxRedirects = 0
 	}
+	s := &HTTPSender{opts: opts, clock: opts.Clock}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	var hc http.Client
+	if opts.Client != nil {
+		hc = *opts.Client
+	}
+	rt := hc.Transport
 	if opts.RoundTripper != nil {
-		c := *hc
-		c.Transport = opts.RoundTripper
-		hc = &c
+		rt = opts.RoundTripper
 	}
-	rc := &retryablehttp.Client{
-		HTTPClient:   hc,
-		Logger:       nil,
-		RetryWaitMin: opts.RetryWaitMin,
-		RetryWaitMax: opts.RetryWaitMax,
-		RetryMax:     opts.Retries,
-		CheckRetry:   checkRetry,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
-			if st, ok := req.Context().Value(sendStateKey{}).(*sendState); ok {
-				st.attempts = attempt
-			}
-		},
+	owned := rt == nil
+	if owned {
+		rt = newTransport()
 	}
-	maxRA := opts.MaxRetryAfter
-	rc.Backoff = func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-		if resp != nil {
-			if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-				if d > maxRA {
-					d = maxRA
-				}
-				return d
-			}
+	if t, ok := rt.(*http.Transport); ok && (opts.Insecure || len(opts.ClientCerts) > 0) {
+		if !owned {
+			t = t.Clone()
 		}
-		return retryablehttp.DefaultBackoff(min, max, attempt, nil)
+		rt = s.tlsTransport(t)
+		owned = true
 	}
-	return &HTTPSender{client: rc, opts: opts, timeout: opts.Timeout}
+	if owned {
+		if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+			s.closers = append(s.closers, c)
+		}
+	}
+	if opts.WrapTransport != nil {
+		rt = opts.WrapTransport(rt)
+	}
+	hc.Transport = rt
+	userCheck := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if err := s.checkRedirect(req, via); err != nil {
+			return err
+		}
+		if userCheck != nil {
+			return userCheck(req, via)
+		}
+		return nil
+	}
+	s.hc = &hc
+	return s
+}
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// transports this sender created (not those of a caller's Client or
+// RoundTripper), so that their goroutines end. The sender stays usable.
+func (s *HTTPSender) CloseIdleConnections() {
+	for _, c := range s.closers {
+		c.CloseIdleConnections()
+	}
 }
 
 // newTransport returns a keep-alive transport sized for polling loops and
@@ -183,47 +270,221 @@ func newTransport() *http.Transport {
 	return t
 }
 
-type sendStateKey struct{}
-
-// sendState carries per-request facts into the retry policy, which only
-// sees a context.
-type sendState struct {
-	method     string
-	idempotent bool
-	attempts   int
+// tlsTransport applies Insecure and ClientCerts to t: one transport per
+// client-certificate host, so that a certificate is only ever presented to
+// its host.
+func (s *HTTPSender) tlsTransport(t *http.Transport) http.RoundTripper {
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{}
+	}
+	if s.opts.Insecure {
+		t.TLSClientConfig.InsecureSkipVerify = true
+	}
+	if len(s.opts.ClientCerts) == 0 {
+		return t
+	}
+	ht := &hostTransport{base: t, byHost: map[string]*http.Transport{}}
+	for host, cert := range s.opts.ClientCerts {
+		ct := t.Clone()
+		ct.TLSClientConfig.Certificates = []tls.Certificate{cert}
+		ht.byHost[strings.ToLower(host)] = ct
+	}
+	return ht
 }
+
+// hostTransport picks a transport by the request's host.
+type hostTransport struct {
+	base   *http.Transport
+	byHost map[string]*http.Transport // "host:port" or "host"
+}
+
+func (h *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	hostport := canonicalHost(req.URL)
+	if t, ok := h.byHost[hostport]; ok {
+		return t.RoundTrip(req)
+	}
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		if t, ok := h.byHost[host]; ok {
+			return t.RoundTrip(req)
+		}
+	}
+	return h.base.RoundTrip(req)
+}
+
+func (h *hostTransport) CloseIdleConnections() {
+	h.base.CloseIdleConnections()
+	for _, t := range h.byHost {
+		t.CloseIdleConnections()
+	}
+}
+
+// canonicalHost returns "host:port" in lower case with the scheme's
+// default port filled in.
+func canonicalHost(u *url.URL) string {
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			port = "443"
+		default:
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// SameHost reports whether two URLs address the same host and port (the
+// scheme's default port when none is given). Credentials go only where
+// SameHost holds.
+func SameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && canonicalHost(ua) == canonicalHost(ub)
+}
+
+// alwaysCredentials are header names treated as credentials on every request.
+var alwaysCredentials = []string{"Authorization", "Proxy-Authorization", "Cookie", "Cookie2", "X-Api-Key"}
+
+// stripCredentials deletes the credential headers of h (the always-treated
+// ones and extra) and returns the names it deleted, sorted.
+func stripCredentials(h http.Header, extra []string) []string {
+	var dropped []string
+	for _, name := range append(append([]string(nil), alwaysCredentials...), extra...) {
+		k := http.CanonicalHeaderKey(name)
+		if _, ok := h[k]; ok {
+			delete(h, k)
+			if !containsFold(dropped, k) {
+				dropped = append(dropped, k)
+			}
+		}
+	}
+	sort.Strings(dropped)
+	return dropped
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// sendState is the state of one Send: what the retry policy and the
+// redirect check learn and report.
+type sendState struct {
+	idempotent  bool
+	credentials []string
+	attempts    int
+	notes       []string
+	data        []byte
+	bodyRead    bool
+}
+
+type sendStateKey struct{}
 
 var idempotentMethods = map[string]bool{
 	http.MethodGet: true, http.MethodHead: true, http.MethodPut: true,
 	http.MethodDelete: true, http.MethodOptions: true, http.MethodTrace: true,
 }
 
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	st, _ := ctx.Value(sendStateKey{}).(*sendState)
-	idempotent := st == nil || st.idempotent
-	if err != nil {
-		// A failed dial never reached the server: safe for any method.
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return true, nil
+// checkRedirect bounds redirects, refuses downgrades and drops credentials
+// on a redirect to another host.
+func (s *HTTPSender) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > s.opts.MaxRedirects {
+		reason := fmt.Sprintf("stopped after %d redirects (a redirect loop?)", s.opts.MaxRedirects)
+		if s.opts.MaxRedirects == 0 {
+			reason = "redirects are not followed (--max-redirects 0)"
 		}
-		return idempotent, nil
+		return &RedirectError{Location: req.URL.String(), Reason: reason}
 	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return idempotent, nil
+	first := via[0]
+	if strings.EqualFold(first.URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
+		return &RedirectError{Location: req.URL.String(), Reason: "it would downgrade https to " + req.URL.Scheme}
 	}
-	return false, nil
+	if canonicalHost(first.URL) != canonicalHost(req.URL) {
+		st, _ := req.Context().Value(sendStateKey{}).(*sendState)
+		var extra []string
+		if st != nil {
+			extra = st.credentials
+		}
+		stripCredentials(req.Header, extra)
+		// Name every credential of the original request: net/http itself
+		// drops some (Authorization, Cookie) when the host name changes.
+		if dropped := stripCredentials(first.Header.Clone(), extra); len(dropped) > 0 && st != nil {
+			note := fmt.Sprintf("dropped %s on the redirect to %s: credentials go only to the host they were meant for (%s)",
+				strings.Join(dropped, ", "), req.URL.Host, first.URL.Host)
+			if !containsFold(st.notes, note) {
+				st.notes = append(st.notes, note)
+			}
+		}
+	}
+	return nil
+}
+
+// checkRetry is the transport retry policy (see HTTPSender).
+func checkRetry(st *sendState) retryablehttp.CheckRetry {
+	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if err != nil {
+			if !retryableError(err) {
+				return false, nil
+			}
+			// A failed dial never reached the server: safe for any method.
+			var op *net.OpError
+			if errors.As(err, &op) && op.Op == "dial" {
+				return true, nil
+			}
+			return st.idempotent, nil
+		}
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return st.idempotent, nil
+		}
+		return false, nil
+	}
+}
+
+// retryableError reports whether a transport error may go away on its own.
+func retryableError(err error) bool {
+	var (
+		re   *RedirectError
+		ua   x509.UnknownAuthorityError
+		ci   x509.CertificateInvalidError
+		he   x509.HostnameError
+		cve  *tls.CertificateVerificationError
+		rhe  tls.RecordHeaderError
+		aerr tls.AlertError
+	)
+	switch {
+	case errors.Is(err, ErrBodyTooLarge), errors.As(err, &re), errors.As(err, &ua), errors.As(err, &ci),
+		errors.As(err, &he), errors.As(err, &cve), errors.As(err, &rhe), errors.As(err, &aerr):
+		return false
+	}
+	// net/http's unsupported scheme and malformed URL errors.
+	// A TLS alert from the server (a client certificate refused or
+	// missing, no common protocol version) does not go away either.
+	msg := err.Error()
+	for _, permanent := range []string{"unsupported protocol scheme", "invalid header", "remote error: tls: ", "tls: failed to verify"} {
+		if strings.Contains(msg, permanent) {
+			return false
+		}
+	}
+	return true
 }
 
 // Send implements Sender.
 func (s *HTTPSender) Send(ctx context.Context, req *Request) (*Response, error) {
 	start := time.Now()
-	st := &sendState{method: req.Method, idempotent: idempotentMethods[req.Method] || req.Header.Get("Idempotency-Key") != ""}
-	ctx, cancel := context.WithTimeout(context.WithValue(ctx, sendStateKey{}, st), s.timeout)
+	parent := ctx
+	st := &sendState{
+		idempotent:  idempotentMethods[req.Method] || req.Header.Get("Idempotency-Key") != "",
+		credentials: req.Credentials,
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(ctx, sendStateKey{}, st), s.opts.Timeout)
 	defer cancel()
 	var body any
 	if req.Body != nil {
@@ -239,22 +500,88 @@ func (s *HTTPSender) Send(ctx context.Context, req *Request) (*Response, error) 
 	if host := req.Header.Get("Host"); host != "" {
 		hreq.Host = host
 	}
-	resp, err := s.client.Do(hreq)
-	if err != nil {
-		return nil, &TransportError{Method: req.Method, URL: req.URL, Err: unwrapURLError(err), Retries: st.attempts}
+	// The body is read inside the retry loop, so that a connection lost
+	// mid-body is retried like one lost before the headers.
+	hreq.SetResponseHandler(func(resp *http.Response) error {
+		defer resp.Body.Close()
+		data, err := s.readBody(resp)
+		if err != nil {
+			return err
+		}
+		st.data, st.bodyRead = data, true
+		return nil
+	})
+	rc := &retryablehttp.Client{
+		HTTPClient:   s.hc,
+		RetryWaitMin: s.opts.RetryWaitMin,
+		RetryWaitMax: s.opts.RetryWaitMax,
+		RetryMax:     s.opts.Retries,
+		CheckRetry:   checkRetry(st),
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
+			st.attempts = attempt
+		},
+		// The wait happens here, through the Clock, so that tests and
+		// durable hosts control it; retryablehttp then waits zero.
+		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+			_ = s.clock.Sleep(ctx, s.backoff(min, max, attempt, resp))
+			return 0
+		},
 	}
-	defer resp.Body.Close()
-	data, err := readBody(resp.Body, s.opts.MaxBodyBytes)
+	resp, err := rc.Do(hreq)
+	if err == nil && resp != nil {
+		if !st.bodyRead {
+			// The last of a series of retried statuses (503 …): the
+			// response handler did not run.
+			data, rerr := s.readBody(resp)
+			resp.Body.Close()
+			if rerr != nil {
+				err = rerr
+			} else {
+				st.data = data
+			}
+		}
+	} else if resp != nil {
+		resp.Body.Close()
+	}
 	if err != nil {
-		return nil, &TransportError{Method: req.Method, URL: req.URL, Err: err, Retries: st.attempts}
+		return nil, &TransportError{Method: req.Method, URL: req.URL, Err: s.explain(parent, ctx, unwrapURLError(err)), Retries: st.attempts}
 	}
 	return &Response{
 		StatusCode:       resp.StatusCode,
 		Header:           resp.Header,
-		Body:             data,
+		Body:             st.data,
 		TransportRetries: st.attempts,
 		Duration:         time.Since(start),
+		Notes:            st.notes,
 	}, nil
+}
+
+// backoff is the wait before transport retry attempt+1: the server's
+// Retry-After (capped by MaxRetryAfter) or exponential backoff.
+func (s *HTTPSender) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), s.clock.Now()); ok {
+			return min2(d, s.opts.MaxRetryAfter)
+		}
+	}
+	return retryablehttp.DefaultBackoff(min, max, attempt, nil)
+}
+
+func min2(a, b time.Duration) time.Duration {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+// explain turns the request timeout into an error that says so; the
+// caller's own deadline or cancellation is left as it is.
+func (s *HTTPSender) explain(parent, ctx context.Context, err error) error {
+	if parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: no complete response within %s (raise it with --request-timeout): %w", ErrRequestTimeout, s.opts.Timeout, context.DeadlineExceeded)
+	}
+	return err
 }
 
 // unwrapURLError drops net/http's "Get "url": " wrapper: the step report
@@ -265,6 +592,16 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// readBody reads a response body up to the limit; a declared
+// Content-Length over the limit fails before reading.
+func (s *HTTPSender) readBody(resp *http.Response) ([]byte, error) {
+	limit := s.opts.MaxBodyBytes
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("%w: Content-Length is %d bytes, the limit is %d (raise it with --max-body)", ErrBodyTooLarge, resp.ContentLength, limit)
+	}
+	return readBody(resp.Body, limit)
 }
 
 func readBody(r io.Reader, limit int64) ([]byte, error) {
@@ -280,7 +617,9 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds (decimals
-// tolerated) or an HTTP-date. Negative and unparsable values are ignored.
+// tolerated) or an HTTP-date relative to now. Negative and unparsable
+// values are ignored; absurd ones are capped at a year (callers cap
+// further).
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -290,8 +629,8 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 || secs != secs {
 			return 0, false
 		}
-		if secs > float64(365*24*3600) {
-			secs = float64(365 * 24 * 3600)
+		if secs > maxRetryAfterParsed.Seconds() {
+			return maxRetryAfterParsed, true
 		}
 		return time.Duration(secs * float64(time.Second)), true
 	}
@@ -300,7 +639,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if d < 0 {
 			d = 0
 		}
-		return d, true
+		return min2(d, maxRetryAfterParsed), true
 	}
 	return 0, false
 }

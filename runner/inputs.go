@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,24 +53,42 @@ func compileInputs(doc *arazzo.Document, w *arazzo.Workflow) (*inputSchema, erro
 		return nil, err
 	}
 	is := &inputSchema{schema: sch, props: map[string]map[string]any{}}
-	top := resolveRef(doc.Raw, w.Inputs, 0)
-	if m, ok := top.(map[string]any); ok {
-		if props, ok := m["properties"].(map[string]any); ok {
-			for name, ps := range props {
-				if pm, ok := resolveRef(doc.Raw, ps, 0).(map[string]any); ok {
-					is.props[name] = pm
-				}
+	is.collect(doc.Raw, w.Inputs, 0)
+	return is, nil
+}
+
+// collect gathers the top-level properties and required names of schema,
+// following local $refs and the members of allOf, so that an inputs schema
+// composed as `allOf: [{$ref: '#/components/inputs/common'}, {…}]` gets its
+// defaults, coercion and secret masking too. The first definition of a
+// property wins.
+func (is *inputSchema) collect(doc, schema any, depth int) {
+	m, ok := resolveRef(doc, schema, 0).(map[string]any)
+	if !ok || depth > 32 {
+		return
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		for name, ps := range props {
+			if _, seen := is.props[name]; seen {
+				continue
 			}
-		}
-		if req, ok := m["required"].([]any); ok {
-			for _, r := range req {
-				if s, ok := r.(string); ok {
-					is.required = append(is.required, s)
-				}
+			if pm, ok := resolveRef(doc, ps, 0).(map[string]any); ok {
+				is.props[name] = pm
 			}
 		}
 	}
-	return is, nil
+	if req, ok := m["required"].([]any); ok {
+		for _, r := range req {
+			if s, ok := r.(string); ok && !slices.Contains(is.required, s) {
+				is.required = append(is.required, s)
+			}
+		}
+	}
+	if all, ok := m["allOf"].([]any); ok {
+		for _, sub := range all {
+			is.collect(doc, sub, depth+1)
+		}
+	}
 }
 
 // schemaResource is the document as a schema resource. A top-level

@@ -286,7 +286,7 @@ func (p *plan) step(cw *cworkflow, s *arazzo.Step, wfParams []cparam, wfSuccess,
 			return nil, err
 		}
 		cs.criteria = append(cs.criteria, cc)
-		if isPollCriterion(c) {
+		if arazzo.TestsState(c) {
 			cs.pollLike = true
 		}
 	}
@@ -316,16 +316,6 @@ func (p *plan) step(cw *cworkflow, s *arazzo.Step, wfParams []cparam, wfSuccess,
 		cs.dependsOn = append(cs.dependsOn, dep)
 	}
 	return cs, nil
-}
-
-// isPollCriterion reports whether a criterion tests more than the status
-// code: such a step may need several attempts.
-func isPollCriterion(c *arazzo.Criterion) bool {
-	t := c.Type.Type
-	if t != "" && t != arazzo.CriterionSimple {
-		return true
-	}
-	return strings.Contains(c.Condition, "$response.body") || strings.Contains(c.Condition, "$response.header")
 }
 
 // stepDep parses a 1.1 step dependsOn entry: a local stepId,
