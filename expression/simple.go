@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file is the "simple" condition language of the Criterion Object:
@@ -642,11 +643,18 @@ func writeValue(b *strings.Builder, v any) {
 	case missing:
 		b.WriteString("missing")
 	case string:
-		if len(t) > limit {
-			t = t[:limit] + "…"
-		}
+		// Quote first, then cut: cutting first could split an escape or
+		// hide a secret's escaped form from output masking.
 		var tmp [80]byte
-		b.Write(strconv.AppendQuote(tmp[:0], t))
+		q := strconv.AppendQuote(tmp[:0], t)
+		if len(q) > limit {
+			cut := limit
+			for cut > 0 && !utf8.RuneStart(q[cut]) {
+				cut--
+			}
+			q = append(q[:cut:cut], "…"...)
+		}
+		b.Write(q)
 	case []byte:
 		writeValue(b, string(t))
 	case bool:
