@@ -1,7 +1,13 @@
 // Command arazzo validates and runs Arazzo workflows.
 //
-//	arazzo validate FILE...
-//	arazzo run FILE [--workflow ID]... [--input NAME=VALUE]... [--server SOURCE=URL]...
+//	arazzo validate FILE... [--format text|json|github|sarif] [--fail-on error|warning]
+//	arazzo run FILE [--workflow ID]... [--input NAME=VALUE]... [--server SOURCE=URL]... [--state PATH] [--report KIND=PATH]...
+//	arazzo resume STATE [--input NAME=VALUE]... [--resend-in-doubt]
+//	arazzo list FILE
+//	arazzo describe FILE WORKFLOW
+//	arazzo graph FILE [WORKFLOW] [--format mermaid|dot]
+//	arazzo completion bash|zsh|fish|powershell
+//	arazzo version
 //
 // Exit status: 0 success, 1 a workflow failed (run) or the document has
 // errors (validate), 2 usage errors, unreadable or invalid documents,
@@ -72,16 +78,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newValidateCmd(), newRunCmd(), newListCmd(), newVersionCmd())
+	root.AddCommand(newDescribeCmd(), newGraphCmd())
+	root.AddCommand(newResumeCmd())
+	setupCompletion(root)
 	return root
-}
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "arazzo %s\n", version)
-		},
-	}
 }
