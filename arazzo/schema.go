@@ -21,48 +21,49 @@ import (
 var schemaFS embed.FS
 
 var (
-	schemaOnce sync.Once
-	schemas    map[string]*jsonschema.Schema // by minor version
-	schemaErr  error
-	printer    = message.NewPrinter(language.English)
+	schemaOnces = map[string]*schemaOnce{"1.0": {}, "1.1": {}}
+	printer     = message.NewPrinter(language.English)
 )
 
+// schemaOnce is the compiled schema of one minor version.
+type schemaOnce struct {
+	once   sync.Once
+	schema *jsonschema.Schema
+	err    error
+}
+
 // compiledSchema returns the compiled schema for "1.0" or "1.1". Compiling
-// costs tens of milliseconds, so it happens once per process.
+// costs tens of milliseconds (most of a CLI run's start-up), so it happens
+// once per process and only for the versions actually validated.
 func compiledSchema(minor string) (*jsonschema.Schema, error) {
-	schemaOnce.Do(func() {
-		schemas = map[string]*jsonschema.Schema{}
-		c := jsonschema.NewCompiler()
-		// The 2020-12 meta-schema that inline `schema` fields $ref is built
-		// into the library; the default loader is replaced so that nothing
-		// is ever read from disk or the network.
-		c.UseLoader(noLoader{})
-		c.UseRegexpEngine(lookaheadRegexp)
-		for _, m := range []string{"1.0", "1.1"} {
-			data, err := schemaFS.ReadFile("schemas/arazzo-" + m + ".schema.yaml")
-			if err != nil {
-				schemaErr = err
-				return
-			}
-			root, _, diags := decodeYAML("arazzo-"+m+".schema.yaml", data)
-			if root == nil {
-				schemaErr = diags
-				return
-			}
-			url := "https://spec.openapis.org/arazzo/" + m + "/schema/embedded"
-			if err := c.AddResource(url, root.raw); err != nil {
-				schemaErr = err
-				return
-			}
-			s, err := c.Compile(url)
-			if err != nil {
-				schemaErr = err
-				return
-			}
-			schemas[m] = s
-		}
-	})
-	return schemas[minor], schemaErr
+	so := schemaOnces[minor]
+	if so == nil {
+		return nil, fmt.Errorf("no embedded Arazzo schema for version %s (known: 1.0, 1.1)", minor)
+	}
+	so.once.Do(func() { so.schema, so.err = compileSchema(minor) })
+	return so.schema, so.err
+}
+
+func compileSchema(m string) (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	// The 2020-12 meta-schema that inline `schema` fields $ref is built
+	// into the library; the default loader is replaced so that nothing
+	// is ever read from disk or the network.
+	c.UseLoader(noLoader{})
+	c.UseRegexpEngine(lookaheadRegexp)
+	data, err := schemaFS.ReadFile("schemas/arazzo-" + m + ".schema.yaml")
+	if err != nil {
+		return nil, err
+	}
+	root, _, diags := decodeYAML("arazzo-"+m+".schema.yaml", data)
+	if root == nil {
+		return nil, diags
+	}
+	url := "https://spec.openapis.org/arazzo/" + m + "/schema/embedded"
+	if err := c.AddResource(url, root.raw); err != nil {
+		return nil, err
+	}
+	return c.Compile(url)
 }
 
 // lookaheadRegexp extends Go's regexp with the one ECMA-262 construct the

@@ -154,6 +154,33 @@ func (c *Criterion) Evaluate(ctx Context) (out Outcome) {
 	return out
 }
 
+// Passes reports whether c passes against ctx, like Evaluate(ctx).Passed,
+// without building the explanation: for callers that only branch on the
+// verdict (action criteria), a simple condition then evaluates without
+// allocating. An evaluation error fails the criterion. It never panics.
+func (c *Criterion) Passes(ctx Context) (passed bool) {
+	s, ok := c.eval.(*simpleCondition)
+	if !ok || c.err != nil {
+		return c.Evaluate(ctx).Passed
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			passed = false
+		}
+	}()
+	if ctx == nil {
+		ctx = emptyContext{}
+	}
+	var buf [maxSlots]any
+	vals := buf[:0]
+	if len(s.operands) <= maxSlots {
+		vals = buf[:len(s.operands)]
+	} else {
+		vals = make([]any, len(s.operands))
+	}
+	return truthy(s.eval(s.root, ctx, vals))
+}
+
 // Exprs returns the runtime expressions c reads (its context and the ones in
 // its condition).
 func (c *Criterion) Exprs() []*Expr { return c.exprs }

@@ -9,6 +9,8 @@
 package openapi
 
 import (
+	"sync"
+
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -25,15 +27,39 @@ type Document struct {
 	Operations []*Operation
 	// SecuritySchemes by name.
 	SecuritySchemes map[string]*SecurityScheme
-	// T is the kin-openapi model (Swagger 2.0 converted to 3); nil when the
-	// document could only be indexed best-effort.
-	T *openapi3.T
-	// ModelErr says why T is nil: what kin-openapi rejected.
-	ModelErr error
+	// model builds the kin-openapi model on first use (see Model).
+	model *lazyModel
 
 	byID         map[string]*Operation
 	byPointer    map[string]*Operation
 	byMethodPath map[string]*Operation // "GET /pets/{id}"
+}
+
+// lazyModel is the kin-openapi model of a description, built once when
+// first asked for.
+type lazyModel struct {
+	once sync.Once
+	load func() (*openapi3.T, error)
+	t    *openapi3.T
+	err  error
+}
+
+// Model returns the kin-openapi model of the description (Swagger 2.0
+// converted to 3). It is built on first use, once: the engine itself needs
+// only the operation index, and building the model costs more than the
+// rest of loading (about 80% of a load; docs/performance.md). The error
+// says what kin-openapi rejected when the document could only be indexed
+// best-effort; the model is nil then. Model is safe for concurrent use.
+func (d *Document) Model() (*openapi3.T, error) {
+	if d.model == nil {
+		return nil, errNoModel
+	}
+	m := d.model
+	m.once.Do(func() {
+		m.t, m.err = m.load()
+		m.load = nil // release the description's bytes
+	})
+	return m.t, m.err
 }
 
 // Server is a server URL template with its variables.

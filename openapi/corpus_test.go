@@ -72,11 +72,11 @@ func TestLoadPublicCorpus(t *testing.T) {
 			if strings.HasPrefix(doc.Version, "2") {
 				byVersion2.Add(1)
 			}
-			if doc.T != nil {
+			if docModel(doc) != nil {
 				withModel.Add(1)
 			} else {
 				mu.Lock()
-				fallbacks = append(fallbacks, filepath.Base(filepath.Dir(filepath.Dir(p)))+": "+doc.ModelErr.Error())
+				fallbacks = append(fallbacks, filepath.Base(filepath.Dir(filepath.Dir(p)))+": "+docModelErr(doc).Error())
 				mu.Unlock()
 			}
 		}()
@@ -211,8 +211,8 @@ func TestLoadJenticRunnerDescriptions(t *testing.T) {
 		if len(doc.Operations) == 0 {
 			t.Errorf("%s: no operations", p)
 		}
-		if doc.T == nil {
-			t.Logf("%s: best-effort (%v)", p, doc.ModelErr)
+		if docModel(doc) == nil {
+			t.Logf("%s: best-effort (%v)", p, docModelErr(doc))
 		}
 		n++
 		return nil

@@ -25,13 +25,17 @@ const (
 	maxDocs     = 256 // distinct external documents read for one description
 )
 
+// errNoModel is Model's error for a Document that Load did not build.
+var errNoModel = errors.New("openapi: the document was not built by Load, so it has no kin-openapi model")
+
 // Load parses an API description from data, resolving external $refs
 // through f relative to location. A nil f disables external references.
 //
 // The operation index is built from the document tree itself (so that it
 // keeps file order and survives documents kin-openapi rejects); the
-// kin-openapi model is loaded alongside into Document.T, which stays nil with
-// the reason in Document.ModelErr when kin-openapi cannot load the document.
+// kin-openapi model is built on first use of Document.Model, which returns
+// the reason when kin-openapi cannot load the document. External documents
+// the index read are not read again for the model.
 func Load(ctx context.Context, data []byte, location string, f *fetch.Fetcher) (*Document, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -55,7 +59,13 @@ func Load(ctx context.Context, data []byte, location string, f *fetch.Fetcher) (
 	if err := l.index(doc, root); err != nil {
 		return nil, err
 	}
-	doc.T, doc.ModelErr = l.loadModel(data, doc.Version)
+	// The model is built lazily: keep only what it needs (the bytes read
+	// so far and the fetcher), not the parsed trees, and not the caller's
+	// cancellation, which may come long before the first Model call.
+	l.docs = map[string]*yaml.Node{}
+	l.ctx = context.WithoutCancel(ctx)
+	version := doc.Version
+	doc.model = &lazyModel{load: func() (*openapi3.T, error) { return l.loadModel(data, version) }}
 	return doc, nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/go-arazzo/arazzo/internal/fetch"
 	"github.com/go-arazzo/arazzo/internal/testutil"
 )
@@ -31,8 +33,8 @@ func loadFile(t testing.TB, path string) *Document {
 
 func TestLoadExternalRefs(t *testing.T) {
 	doc := loadFile(t, "testdata/ext/main.yaml")
-	if doc.T == nil {
-		t.Errorf("kin-openapi model missing: %v", doc.ModelErr)
+	if docModel(doc) == nil {
+		t.Errorf("kin-openapi model missing: %v", docModelErr(doc))
 	}
 	get := doc.OperationByID("getThing")
 	if get == nil {
@@ -76,8 +78,8 @@ func TestLoadExternalRefsOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc.T == nil {
-		t.Errorf("kin-openapi model missing: %v", doc.ModelErr)
+	if docModel(doc) == nil {
+		t.Errorf("kin-openapi model missing: %v", docModelErr(doc))
 	}
 	if op := doc.OperationByID("createThing"); op == nil || op.RequestBody == nil {
 		t.Errorf("createThing not resolved over HTTP: %+v", op)
@@ -99,8 +101,8 @@ func TestLoadExternalRefsConfined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc.T != nil || doc.ModelErr == nil || !strings.Contains(doc.ModelErr.Error(), "outside the allowed") {
-		t.Errorf("model loaded despite confinement: T=%v err=%v", doc.T != nil, doc.ModelErr)
+	if docModel(doc) != nil || docModelErr(doc) == nil || !strings.Contains(docModelErr(doc).Error(), "outside the allowed") {
+		t.Errorf("model loaded despite confinement: T=%v err=%v", docModel(doc) != nil, docModelErr(doc))
 	}
 	op := doc.OperationByID("getThing")
 	if op == nil || len(op.Parameters) != 0 {
@@ -116,9 +118,9 @@ func TestLoadSwagger2(t *testing.T) {
 	if doc.Version != "2.0" || doc.Title != "Swagger fixture" {
 		t.Errorf("version/title = %q/%q", doc.Version, doc.Title)
 	}
-	if doc.T == nil {
-		t.Errorf("kin-openapi model missing: %v", doc.ModelErr)
-	} else if doc.T.Paths.Find("/pets") == nil {
+	if docModel(doc) == nil {
+		t.Errorf("kin-openapi model missing: %v", docModelErr(doc))
+	} else if docModel(doc).Paths.Find("/pets") == nil {
 		t.Error("converted model lacks /pets")
 	}
 	var urls []string
@@ -191,7 +193,7 @@ func TestLoadOpenAPI31(t *testing.T) {
 	if got := ResolveServerURL("https://example.com/specs/openapi.yaml", list.Servers[0].URL); got != "https://example.com/bnpl/v1" {
 		t.Errorf("resolved server = %q", got)
 	}
-	t.Logf("3.1 kin-openapi model: %v (%v)", doc.T != nil, doc.ModelErr)
+	t.Logf("3.1 kin-openapi model: %v (%v)", docModel(doc) != nil, docModelErr(doc))
 }
 
 func TestLoadOpenAPI32(t *testing.T) {
@@ -258,7 +260,7 @@ func TestLoadBestEffort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc.T != nil || doc.ModelErr == nil {
+	if docModel(doc) != nil || docModelErr(doc) == nil {
 		t.Errorf("expected kin-openapi to reject this document")
 	}
 	op := doc.OperationByID("getX")
@@ -391,4 +393,15 @@ paths:
 	if want := []string{"zGet", "zPost", "aPut", "aDelete"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("order = %v, want %v", ids, want)
 	}
+}
+
+// docModel and docModelErr read the lazily built kin-openapi model.
+func docModel(d *Document) *openapi3.T {
+	t, _ := d.Model()
+	return t
+}
+
+func docModelErr(d *Document) error {
+	_, err := d.Model()
+	return err
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -24,7 +26,59 @@ func NewRequest(ctx context.Context, op *Operation, baseURL string, params []Par
 	if op == nil {
 		return nil, fmt.Errorf("openapi: NewRequest needs an operation; use NewRawRequest for a bare method and URL")
 	}
-	return build(ctx, op.Method, baseURL, op.Path, op, params, body)
+	p, err := build(op.Method, baseURL, op.Path, op, params, body)
+	if err != nil {
+		return nil, err
+	}
+	return p.httpRequest(ctx, op)
+}
+
+// Parts is a built request as plain data: what NewRequest puts into an
+// *http.Request, for callers that ship the request elsewhere (the runner's
+// Sender) and need no *http.Request.
+type Parts struct {
+	Method string
+	// URL is absolute, as net/url renders it after parsing.
+	URL    string
+	Header http.Header
+	// Body is the encoded body; nil when there is none (or it is empty).
+	Body []byte
+}
+
+// BuildRequest is NewRequest without the *http.Request: the same URL,
+// headers and body (and the same errors) as plain data, built with fewer
+// allocations.
+func BuildRequest(op *Operation, baseURL string, params []ParamValue, body *Body) (Parts, error) {
+	if op == nil {
+		return Parts{}, fmt.Errorf("openapi: BuildRequest needs an operation; use BuildRawRequest for a bare method and URL")
+	}
+	return build(op.Method, baseURL, op.Path, op, params, body)
+}
+
+// BuildRawRequest is NewRawRequest without the *http.Request (see
+// BuildRequest).
+func BuildRawRequest(method, url string, params []ParamValue, body *Body) (Parts, error) {
+	if method == "" {
+		method = http.MethodGet
+	}
+	return build(strings.ToUpper(method), url, "", nil, params, body)
+}
+
+// httpRequest turns p into an *http.Request.
+func (p Parts) httpRequest(ctx context.Context, op *Operation) (*http.Request, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var rd io.Reader
+	if p.Body != nil {
+		rd = bytes.NewReader(p.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, rd)
+	if err != nil {
+		return nil, fmt.Errorf("cannot build the request%s for %q: %w", opWhere(op), p.URL, err)
+	}
+	req.Header = p.Header
+	return req, nil
 }
 
 // NewRawRequest builds a request for a method and absolute URL with no
@@ -35,7 +89,11 @@ func NewRawRequest(ctx context.Context, method, url string, params []ParamValue,
 	if method == "" {
 		method = http.MethodGet
 	}
-	return build(ctx, strings.ToUpper(method), url, "", nil, params, body)
+	p, err := build(strings.ToUpper(method), url, "", nil, params, body)
+	if err != nil {
+		return nil, err
+	}
+	return p.httpRequest(ctx, nil)
 }
 
 // described returns the operation's description of pv, or nil.
@@ -64,14 +122,17 @@ func settings(op *Operation, pv *ParamValue) (in, style string, explode, allowRe
 	return in, style, style == "form", false, ""
 }
 
-func build(ctx context.Context, method, base, template string, op *Operation, params []ParamValue, body *Body) (*http.Request, error) {
-	if ctx == nil {
-		ctx = context.Background()
+// opWhere names op in error messages (" of GET /pets"), "" for none. It is
+// called only on errors, so that building a request allocates no text it
+// does not send.
+func opWhere(op *Operation) string {
+	if op == nil {
+		return ""
 	}
-	var where string
-	if op != nil {
-		where = " of " + op.Method + " " + op.Path
-	}
+	return " of " + op.Method + " " + op.Path
+}
+
+func build(method, base, template string, op *Operation, params []ParamValue, body *Body) (Parts, error) {
 
 	// Base URL: a query or fragment on it is kept apart from the path.
 	basePath, baseQuery := base, ""
@@ -90,15 +151,15 @@ func build(ctx context.Context, method, base, template string, op *Operation, pa
 		}
 		// A template variable is replaced below; write it as-is first.
 		var err error
-		buf, err = appendPath(buf, template, op, params, where)
+		buf, err = appendPath(buf, template, op, params)
 		if err != nil {
-			return nil, err
+			return Parts{}, err
 		}
 	} else {
 		var err error
-		buf, err = appendPath(buf, basePath, op, params, where)
+		buf, err = appendPath(buf, basePath, op, params)
 		if err != nil {
-			return nil, err
+			return Parts{}, err
 		}
 	}
 
@@ -106,8 +167,10 @@ func build(ctx context.Context, method, base, template string, op *Operation, pa
 	query := make([]byte, 0, 64)
 	query = append(query, baseQuery...)
 	var cookie []byte
-	var headers []ParamValue
-	var headerVals []string
+	// Most requests have a few header parameters: keep them on the stack.
+	var headerBuf [4]ParamValue
+	var headerValBuf [4]string
+	headers, headerVals := headerBuf[:0], headerValBuf[:0]
 	for i := range params {
 		pv := &params[i]
 		in, style, explode, allowReserved, ct := settings(op, pv)
@@ -115,7 +178,7 @@ func build(ctx context.Context, method, base, template string, op *Operation, pa
 		if ct != "" && in != "querystring" {
 			b, _, err := EncodeBody(ct, v, nil)
 			if err != nil {
-				return nil, fmt.Errorf("parameter %q (in %s)%s: %w", pv.Name, in, where, err)
+				return Parts{}, fmt.Errorf("parameter %q (in %s)%s: %w", pv.Name, in, opWhere(op), err)
 			}
 			v = string(b)
 		}
@@ -127,7 +190,7 @@ func build(ctx context.Context, method, base, template string, op *Operation, pa
 		case "querystring":
 			q, err := querystring(v, ct)
 			if err != nil {
-				return nil, fmt.Errorf("parameter %q (in querystring)%s: %w", pv.Name, where, err)
+				return Parts{}, fmt.Errorf("parameter %q (in querystring)%s: %w", pv.Name, opWhere(op), err)
 			}
 			if q != "" {
 				if len(query) > 0 {
@@ -136,16 +199,17 @@ func build(ctx context.Context, method, base, template string, op *Operation, pa
 				query = append(query, q...)
 			}
 		case "header":
-			hv := string(appendHeaderValue(nil, v, explode))
+			var tmp [128]byte
+			hv := string(appendHeaderValue(tmp[:0], v, explode))
 			if err := checkHeader(pv.Name, hv); err != nil {
-				return nil, fmt.Errorf("parameter %q (in header)%s: %w", pv.Name, where, err)
+				return Parts{}, fmt.Errorf("parameter %q (in header)%s: %w", pv.Name, opWhere(op), err)
 			}
 			headers = append(headers, *pv)
 			headerVals = append(headerVals, hv)
 		case "cookie":
 			cookie = appendCookie(cookie, pv.Name, v, style, explode)
 		default:
-			return nil, fmt.Errorf("parameter %q%s has location %q; use path, query, querystring, header or cookie", pv.Name, where, in)
+			return Parts{}, fmt.Errorf("parameter %q%s has location %q; use path, query, querystring, header or cookie", pv.Name, opWhere(op), in)
 		}
 	}
 	if len(query) > 0 {
@@ -175,41 +239,59 @@ func build(ctx context.Context, method, base, template string, op *Operation, pa
 			enc = op.RequestBody.Encodings[ct]
 		}
 		var err error
-		reqBody, contentType, err = appendBody(nil, ct, body.Value, enc)
+		reqBody, contentType, err = appendBody(make([]byte, 0, 256), ct, body.Value, enc)
 		if err != nil {
-			return nil, fmt.Errorf("request body%s: %w", where, err)
+			return Parts{}, fmt.Errorf("request body%s: %w", opWhere(op), err)
 		}
 		hasBody = true
 	}
 
-	var req *http.Request
-	var err error
-	if hasBody {
-		req, err = http.NewRequestWithContext(ctx, method, string(buf), bytes.NewReader(reqBody))
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, string(buf), nil)
+	u, err := url.Parse(string(buf))
+	if err == nil && !validMethod(method) {
+		err = fmt.Errorf("invalid method %q", method)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot build the request%s for %q: %w", where, buf, err)
+		return Parts{}, fmt.Errorf("cannot build the request%s for %q: %w", opWhere(op), buf, err)
 	}
+	// As http.NewRequest: "host:" means "host".
+	u.Host = strings.TrimSuffix(u.Host, ":")
+	p := Parts{Method: method, URL: u.String(), Header: make(http.Header, len(headers)+2)}
 	for i, h := range headers {
 		if hasBody && strings.EqualFold(h.Name, "Content-Type") {
 			continue // the body's own Content-Type (it may carry a boundary)
 		}
-		req.Header.Add(h.Name, headerVals[i])
+		p.Header.Add(h.Name, headerVals[i])
 	}
 	if hasBody && contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		p.Header.Set("Content-Type", contentType)
 	}
 	if len(cookie) > 0 {
-		req.Header.Set("Cookie", string(cookie))
+		p.Header.Set("Cookie", string(cookie))
 	}
-	return req, nil
+	if len(reqBody) > 0 {
+		p.Body = reqBody
+	}
+	return p, nil
+}
+
+// validMethod reports whether m is an HTTP token (RFC 9110), as
+// http.NewRequest requires.
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // appendPath appends template with its {name} variables replaced by the
 // serialized path parameters.
-func appendPath(buf []byte, template string, op *Operation, params []ParamValue, where string) ([]byte, error) {
+func appendPath(buf []byte, template string, op *Operation, params []ParamValue) ([]byte, error) {
 	for {
 		i := strings.IndexByte(template, '{')
 		if i < 0 {
@@ -236,7 +318,7 @@ func appendPath(buf []byte, template string, op *Operation, params []ParamValue,
 			if ct != "" {
 				b, _, err := EncodeBody(ct, v, nil)
 				if err != nil {
-					return nil, fmt.Errorf("path parameter %q%s: %w", name, where, err)
+					return nil, fmt.Errorf("path parameter %q%s: %w", name, opWhere(op), err)
 				}
 				v = string(b)
 			}
@@ -252,7 +334,7 @@ func appendPath(buf []byte, template string, op *Operation, params []ParamValue,
 				buf = append(buf, "%7D"...)
 				continue
 			}
-			return nil, fmt.Errorf("path parameter %q%s has no value; add it to the step's parameters with in: path", name, where)
+			return nil, fmt.Errorf("path parameter %q%s has no value; add it to the step's parameters with in: path", name, opWhere(op))
 		}
 	}
 }
