@@ -278,15 +278,17 @@ func hasBackwardGoto(w *Workflow) bool {
 func (c *checker) pollWithoutRetry(w *Workflow, j int, s *Step, sp string) {
 	tested := -1
 	for k, cr := range s.SuccessCriteria {
-		if testsState(cr) {
+		if TestsState(cr) {
 			tested = k
 			break
 		}
 	}
-	if tested < 0 {
+	if tested < 0 || len(s.OnFailure) > 0 {
+		// Explicit failure actions mean the author decided what a
+		// not-yet-reached state does.
 		return
 	}
-	for _, a := range append(append([]*Action(nil), s.OnFailure...), w.FailureActions...) {
+	for _, a := range w.FailureActions {
 		if a.Type == ActionRetry {
 			return
 		}
@@ -309,10 +311,12 @@ func cr(c *Criterion) string {
 	return c.Condition
 }
 
-// testsState reports whether a criterion compares a response or message
-// value for equality with something other than null, or matches it with a
-// regex: the shape of "wait until status is done".
-func testsState(c *Criterion) bool {
+// TestsState reports whether c waits for a response value to reach a
+// state (a status field compared with a string, a regex, a JSONPath or
+// XPath test) rather than checking the status code or a flag: the kind of
+// criterion a polling step has. The validator and the runner's hints use
+// it to spot polls that do not retry.
+func TestsState(c *Criterion) bool {
 	text := c.Context + " " + c.Condition
 	// A receive step (AsyncAPI) waits for its message by itself: not polling.
 	if strings.Contains(text, "$message.") {
@@ -329,5 +333,9 @@ func testsState(c *Criterion) bool {
 	if c.Type.Type == CriterionRegex {
 		return true
 	}
-	return strings.Contains(c.Condition, "==") || (c.Type.Type == CriterionXPath && strings.Contains(c.Condition, "="))
+	if c.Type.Type == CriterionXPath {
+		return strings.Contains(c.Condition, "=")
+	}
+	// A state is a string: `== 'completed'`; `== true` checks a flag.
+	return strings.Contains(c.Condition, "==") && strings.ContainsAny(c.Condition, `'"`)
 }

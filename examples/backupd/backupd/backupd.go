@@ -9,6 +9,10 @@
 // (or runs pg_restore --clean) and resets id sequences. Backups and restores
 // are asynchronous: the API answers 202 and clients poll.
 //
+// Migrations (a named list of SQL statements, applied one by one) stand in
+// for the schema migrations a safety backup protects: a failing statement
+// leaves the ones before it applied, and restoring the backup undoes them.
+//
 // The Faults in Config (and Server.SetFaults) inject failures for testing
 // clients: failed or never-completing backups, dropped connections,
 // throttling, Retry-After headers and slow responses.
@@ -239,6 +243,10 @@ type Server struct {
 	lastRestore *Restore
 	restoreSeq  int64
 	closed      bool
+
+	migMu        sync.Mutex // serializes migrations
+	migrations   map[string]*Migration
+	migrationSeq int64
 }
 
 // New opens (and on first use creates and seeds) the database, loads the
@@ -272,7 +280,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, backups: map[string]*backupRecord{}, restores: map[string]*Restore{},
-		faults: cfg.Faults, wake: make(chan struct{}, 1), created: time.Now().UTC().Truncate(time.Second)}
+		migrations: map[string]*Migration{}, faults: cfg.Faults, wake: make(chan struct{}, 1), created: time.Now().UTC().Truncate(time.Second)}
 	if cfg.DataDir == "" {
 		dir, err := os.MkdirTemp("", "backupd-")
 		if err != nil {

@@ -27,10 +27,13 @@ func (s *Server) Handler() http.Handler {
 	v1.HandleFunc("DELETE /v1/databases/{databaseId}/backups/{backupId}", s.withDatabase(s.handleDeleteBackup))
 	v1.HandleFunc("POST /v1/databases/{databaseId}/backups/{backupId}/verify", s.withDatabase(s.handleVerifyBackup))
 	v1.HandleFunc("POST /v1/databases/{databaseId}/backups/{backupId}/restore", s.withDatabase(s.handleRestoreBackup))
+	v1.HandleFunc("POST /v1/databases/{databaseId}/migrations", s.withDatabase(s.handleApplyMigration))
+	v1.HandleFunc("GET /v1/databases/{databaseId}/migrations", s.withDatabase(s.handleListMigrations))
+	v1.HandleFunc("GET /v1/databases/{databaseId}/migrations/{migrationId}", s.withDatabase(s.handleGetMigration))
 	v1.HandleFunc("/v1/", notFound)
 
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", s.v1Middleware(v1))
+	mux.Handle("/v1/", s.v1Middleware(s.idempotency(v1)))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(s.openapi)
