@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/go-arazzo/arazzo/engine"
+	"github.com/go-arazzo/arazzo/journal"
 	"github.com/go-arazzo/arazzo/runner"
 )
 
@@ -29,6 +30,16 @@ type runFlags struct {
 	allowHosts []string
 	quiet      bool
 	noColor    bool
+	// Reports, verbose dumps and masking (progress.go).
+	reports     []string
+	verbose     bool
+	maskHeaders []string
+	// Durable runs (state.go).
+	state         string
+	resendInDoubt bool
+	resumed       *journal.File
+	// TLS, request limits and --output-dir (secure.go).
+	sec secFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -47,6 +58,9 @@ Exit status: 0 every workflow succeeded, 1 a workflow failed, 2 invalid
 document, invalid inputs or usage error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Annotations[resumeAnnotation] != "" {
+				return runResume(cmd, args[0], &f)
+			}
 			return runRun(cmd, args[0], &f)
 		},
 	}
@@ -62,6 +76,12 @@ document, invalid inputs or usage error.`,
 	fl.StringArrayVar(&f.allowHosts, "allow-host", nil, "extra host that x-operation URLs may address (repeatable)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the summary and errors")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output")
+	fl.StringArrayVar(&f.reports, "report", nil, "write a report KIND=PATH, KIND json, junit or har (repeatable; docs/reports.md)")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "also print request and response headers and bodies (truncated, secrets masked)")
+	fl.StringArrayVar(&f.maskHeaders, "mask-header", nil, "header NAME whose values are masked like Authorization (repeatable)")
+	fl.StringVar(&f.state, "state", "", "journal the run to this file so that 'arazzo resume' can continue it after a crash")
+	fl.BoolVar(&f.resendInDoubt, "resend-in-doubt", false, "on resume, send again a non-idempotent request whose outcome was not recorded")
+	f.sec.register(cmd)
 	return cmd
 }
 
@@ -82,11 +102,21 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 		opts = append(opts, engine.WithRunTimeout(f.timeout))
 	}
 	masker := newMasker(f.secrets)
-	var prog *progress
-	if f.format == "text" {
-		prog = newProgress(stdout, masker, f.quiet, useColor(stdout, f.noColor))
-		opts = append(opts, engine.WithObserver(prog))
+	out, err := newRunOutput(cmd, f, masker)
+	if err != nil {
+		return &exitError{code: exitInvalid, msg: err.Error()}
 	}
+	defer out.close()
+	prog := out.prog
+	opts = append(opts, engine.WithObserver(out))
+	secOpts, err := f.sec.engineOptions()
+	if err != nil {
+		return &exitError{code: exitInvalid, msg: err.Error()}
+	}
+	opts = append(opts, secOpts...)
+	traceOpts, flushTraces := setupTracing(cmd.ErrOrStderr())
+	defer flushTraces()
+	opts = append(opts, traceOpts...)
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -99,6 +129,8 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 		printDiagsText(cmd.ErrOrStderr(), file, doc.Diagnostics().Errors())
 		return &exitError{code: exitInvalid, msg: "the document has errors; nothing was run"}
 	}
+	out.setDocument(doc)
+	defer doc.Close()
 
 	ids := f.workflows
 	for _, id := range ids {
@@ -116,7 +148,7 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 	}
 	inputs := map[string]map[string]any{}
 	for _, id := range ids {
-		in := map[string]any{}
+		in := f.resumedInputs(id)
 		text := map[string]string{}
 		for k, v := range given.text {
 			text[k] = v
@@ -146,19 +178,24 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 		}
 	}
 
+	runOpts, finishJournal, err := f.journal(cmd, file, doc, ids, all, inputs, masker)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	var results []*engine.Result
 	if all {
-		results, _ = doc.RunAll(ctx, inputs)
+		results, _ = doc.RunAll(ctx, inputs, runOpts...)
 	} else {
 		for _, id := range ids {
-			res, runErr := doc.Run(ctx, id, inputs[id])
+			res, runErr := doc.Run(ctx, id, inputs[id], runOpts...)
 			if res == nil {
 				return &exitError{code: exitInvalid, msg: masker.mask(runErr.Error())}
 			}
 			results = append(results, res)
 		}
 	}
+	finishJournal(results)
 	code := exitOK
 	for _, res := range results {
 		if res.Status != runner.StatusSucceeded {
@@ -168,15 +205,27 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 			}
 		}
 	}
+	if err := out.writeReports(doc, results, start); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "arazzo: "+masker.mask(err.Error()))
+		code = exitInvalid
+	}
+	saved, err := f.sec.writeOutputs(results)
+	if err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "arazzo: "+masker.mask(err.Error()))
+		code = max(code, exitFailed)
+	}
 	switch f.format {
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(masker.maskValue(jsonReport(results))); err != nil {
+		rep := jsonReport(results)
+		rep.Insecure, rep.Files = f.sec.insecure, saved
+		if err := enc.Encode(masker.maskValue(rep)); err != nil {
 			return err
 		}
 	default:
 		prog.summary(results, time.Since(start))
+		f.sec.report(stdout, saved)
 	}
 	if code != exitOK {
 		return &exitError{code: code}
@@ -239,6 +288,10 @@ func envName(input string) string {
 // The --format json contract.
 type jsonRun struct {
 	Workflows []jsonWorkflow `json:"workflows"`
+	// Insecure is true when TLS verification was off (--insecure).
+	Insecure bool `json:"insecure,omitempty"`
+	// Files lists the outputs saved with --output-dir.
+	Files []savedFile `json:"files,omitempty"`
 }
 
 type jsonWorkflow struct {
