@@ -161,6 +161,7 @@ func runDurable(t *testing.T, bin string, kill *killSwitch, args ...string) cliO
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = filepath.Dir(bin) // not the documents' tree: --allow-path must widen it
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -208,7 +209,7 @@ func TestResumeAfterSIGKILLAtEveryPoint(t *testing.T) {
 		return backupd.Config{BackupDelay: 120 * time.Millisecond, RestoreDelay: 20 * time.Millisecond}
 	}
 	args := func(env *prismaEnv, proxy string, extra ...string) []string {
-		return append([]string{"--input", "apiToken=" + env.srv.Token(), "--input", "databaseId=" + env.srv.DatabaseID(),
+		return append([]string{"--allow-path", filepath.Dir(filepath.Dir(flow)), "--input", "apiToken=" + env.srv.Token(), "--input", "databaseId=" + env.srv.DatabaseID(),
 			"--input", "runId=run-42", "--input", "backupLabel=e2e", "--format", "json"}, extra...)
 	}
 
@@ -291,7 +292,7 @@ func TestResumeStopsOnInDoubtPOST(t *testing.T) {
 	proxy := killingProxy(t, env.http.URL, fx, 1, killAfterService, ks.pull)
 	state := filepath.Join(t.TempDir(), "run.state")
 	flow := filepath.Join(root, "workflows", robustFlow)
-	first := runDurable(t, bin, ks, "run", flow, "--state", state, "--server", prismaSource+"="+proxy.URL+"/v1",
+	first := runDurable(t, bin, ks, "run", flow, "--allow-path", filepath.Join(root, "workflows"), "--state", state, "--server", prismaSource+"="+proxy.URL+"/v1",
 		"--input", "apiToken="+env.srv.Token(), "--input", "databaseId="+env.srv.DatabaseID())
 	if !first.killed {
 		t.Fatalf("the run was not killed: %s", first.stderr)

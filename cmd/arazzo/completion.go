@@ -75,7 +75,7 @@ func completeInputNames(cmd *cobra.Command, args []string, toComplete string) ([
 	}
 	ctx, cancel := completionContext(cmd)
 	defer cancel()
-	doc, err := engine.Open(ctx, args[0])
+	doc, err := engine.Open(ctx, args[0], fileAccess())
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

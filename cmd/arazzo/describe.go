@@ -62,7 +62,7 @@ error.`,
 // (describe, graph): an unreadable document is exit 2; a document with
 // errors is still shown, with a note on stderr.
 func openForReading(cmd *cobra.Command, file string) (*engine.Document, error) {
-	doc, err := engine.Open(cmd.Context(), file)
+	doc, err := engine.Open(cmd.Context(), file, fileAccess())
 	if err != nil {
 		printDiagsText(cmd.ErrOrStderr(), file, diagsOf(file, err))
 		return nil, &exitError{code: exitInvalid}

@@ -18,7 +18,7 @@ func newListCmd() *cobra.Command {
 		Short: "List the workflows of a document with their inputs and outputs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			doc, err := engine.Open(cmd.Context(), args[0])
+			doc, err := engine.Open(cmd.Context(), args[0], fileAccess())
 			if err != nil {
 				printDiagsText(cmd.ErrOrStderr(), args[0], diagsOf(args[0], err))
 				return &exitError{code: exitInvalid}

@@ -80,6 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newValidateCmd(), newRunCmd(), newListCmd(), newVersionCmd())
 	root.AddCommand(newDescribeCmd(), newGraphCmd())
 	root.AddCommand(newResumeCmd())
+	addPathFlag(root)
 	setupCompletion(root)
 	return root
 }

@@ -120,7 +120,7 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	doc, err := engine.Open(ctx, file, opts...)
+	doc, err := engine.Open(ctx, file, append(opts, fileAccess())...)
 	if err != nil {
 		printDiagsText(cmd.ErrOrStderr(), file, diagsOf(file, err))
 		return &exitError{code: exitInvalid}

@@ -26,6 +26,7 @@ const (
 	optServer   = "server"
 	optAllow    = "allow-host"
 	optMaxSteps = "max-steps"
+	optPath     = "allow-path"
 )
 
 // flagsFixedByState are run flags that resume takes from the state file.
@@ -86,6 +87,7 @@ func runResume(cmd *cobra.Command, statePath string, f *runFlags) error {
 	}
 	f.servers = h.Options[optServer]
 	f.allowHosts = h.Options[optAllow]
+	allowPaths = append(allowPaths, h.Options[optPath]...)
 	if v := h.Options[optMaxSteps]; len(v) == 1 {
 		if n, err := strconv.Atoi(v[0]); err == nil {
 			f.maxSteps = n
@@ -187,6 +189,11 @@ func stateHeader(file string, doc *engine.Document, ids []string, all bool, inpu
 	}
 	if len(f.allowHosts) > 0 {
 		h.Options[optAllow] = f.allowHosts
+	}
+	for _, p := range allowPaths {
+		if abs, err := filepath.Abs(p); err == nil {
+			h.Options[optPath] = append(h.Options[optPath], abs)
+		}
 	}
 	for _, id := range ids {
 		sensitive := doc.SensitiveInputs(id)

@@ -63,7 +63,7 @@ file.`,
 			worst := exitOK
 			for _, f := range files {
 				v := validated{file: f}
-				doc, err := engine.Open(cmd.Context(), f, opts...)
+				doc, err := engine.Open(cmd.Context(), f, append(opts, fileAccess())...)
 				if err != nil {
 					// Not even a document model: unreadable, not YAML/JSON,
 					// not an object.
