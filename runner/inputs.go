@@ -63,7 +63,7 @@ func compileInputs(doc *arazzo.Document, w *arazzo.Workflow) (*inputSchema, erro
 // defaults, coercion and secret masking too. The first definition of a
 // property wins.
 func (is *inputSchema) collect(doc, schema any, depth int) {
-	m, ok := resolveRef(doc, schema, 0).(map[string]any)
+	m, ok := resolveRef(doc, schema).(map[string]any)
 	if !ok || depth > 32 {
 		return
 	}
@@ -72,7 +72,7 @@ func (is *inputSchema) collect(doc, schema any, depth int) {
 			if _, seen := is.props[name]; seen {
 				continue
 			}
-			if pm, ok := resolveRef(doc, ps, 0).(map[string]any); ok {
+			if pm, ok := resolveRef(doc, ps).(map[string]any); ok {
 				is.props[name] = pm
 			}
 		}
@@ -120,36 +120,13 @@ func (noLoader) Load(url string) (any, error) {
 	return nil, fmt.Errorf("refusing to load %s: inputs schemas may only use local $refs", url)
 }
 
-// resolveRef follows local `$ref: '#/…'` pointers in the document.
-func resolveRef(doc, v any, depth int) any {
-	m, ok := v.(map[string]any)
-	if !ok || depth > 32 {
-		return v
+// resolveRef follows local `$ref: '#/…'` pointers in the document; a
+// reference that does not resolve is left as it is.
+func resolveRef(doc, v any) any {
+	if r, _, ok := arazzo.ResolveLocalRef(doc, v, ""); ok {
+		return r
 	}
-	ref, ok := m["$ref"].(string)
-	if !ok || !strings.HasPrefix(ref, "#") {
-		return v
-	}
-	cur := doc
-	for _, tok := range strings.Split(strings.TrimPrefix(ref, "#"), "/")[1:] {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return v
-			}
-			cur = c[i]
-		default:
-			return v
-		}
-	}
-	if cur == nil {
-		return v
-	}
-	return resolveRef(doc, cur, depth+1)
+	return v
 }
 
 // InputError is a set of inputs that failed the workflow's schema.

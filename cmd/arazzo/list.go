@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/go-arazzo/arazzo/arazzo"
 	"github.com/go-arazzo/arazzo/engine"
+	"github.com/go-arazzo/arazzo/internal/flowgraph"
 )
 
 func newListCmd() *cobra.Command {
@@ -30,7 +31,7 @@ func newListCmd() *cobra.Command {
 					fmt.Fprintf(w, " — %s", wf.Summary)
 				}
 				fmt.Fprintln(w)
-				if names := inputNames(wf.Inputs); len(names) > 0 {
+				if names := inputNames(doc.Bundle.Document, wf); len(names) > 0 {
 					fmt.Fprintf(w, "  inputs:  %s\n", strings.Join(names, ", "))
 				}
 				if len(wf.Outputs) > 0 {
@@ -47,29 +48,17 @@ func newListCmd() *cobra.Command {
 	}
 }
 
-// inputNames lists top-level input properties, marking required ones with *.
-func inputNames(schema any) []string {
-	m, ok := schema.(map[string]any)
-	if !ok {
-		return nil
-	}
-	props, _ := m["properties"].(map[string]any)
-	req := map[string]bool{}
-	if rs, ok := m["required"].([]any); ok {
-		for _, r := range rs {
-			if s, ok := r.(string); ok {
-				req[s] = true
-			}
-		}
-	}
-	names := make([]string, 0, len(props))
-	for n := range props {
-		if req[n] {
+// inputNames lists a workflow's inputs in document order (following
+// $refs and allOf, as describe does), marking required ones with *.
+func inputNames(d *arazzo.Document, w *arazzo.Workflow) []string {
+	var names []string
+	for _, in := range flowgraph.Inputs(d, w, nil) {
+		n := in.Name
+		if in.Required {
 			n += "*"
 		}
 		names = append(names, n)
 	}
-	sort.Strings(names)
 	return names
 }
 

@@ -533,37 +533,13 @@ func typeText(t any) string {
 
 // resolveRef follows local `$ref: '#/…'` pointers in the document and
 // returns the value with the JSON Pointer it was found at (ptr when v is
-// not a reference).
+// not a reference); nil when a reference does not resolve.
 func resolveRef(doc, v any, ptr string) (any, string) {
-	for depth := 0; depth < 32; depth++ {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return v, ptr
-		}
-		ref, ok := m["$ref"].(string)
-		if !ok || !strings.HasPrefix(ref, "#") {
-			return v, ptr
-		}
-		ptr = strings.TrimPrefix(ref, "#")
-		cur := doc
-		for _, tok := range strings.Split(ptr, "/")[1:] {
-			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-			switch c := cur.(type) {
-			case map[string]any:
-				cur = c[tok]
-			case []any:
-				i, err := strconv.Atoi(tok)
-				if err != nil || i < 0 || i >= len(c) {
-					return nil, ptr
-				}
-				cur = c[i]
-			default:
-				return nil, ptr
-			}
-		}
-		v = cur
+	r, p, ok := arazzo.ResolveLocalRef(doc, v, ptr)
+	if !ok {
+		return nil, p
 	}
-	return v, ptr
+	return r, p
 }
 
 func escapePtr(s string) string {
