@@ -1,6 +1,10 @@
 package arazzo
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestResolveLocalRef(t *testing.T) {
 	doc := map[string]any{
@@ -36,5 +40,48 @@ func TestResolveLocalRef(t *testing.T) {
 		if m, _ := got.(map[string]any); c.typ != nil && m["type"] != c.typ {
 			t.Errorf("%v: resolved to %v", c.v, got)
 		}
+	}
+}
+
+func TestInputPropertiesFollowAllOfAndRefs(t *testing.T) {
+	d, diags := Parse("flow.yaml", []byte(`arazzo: 1.0.1
+info: {title: t, version: "1"}
+sourceDescriptions: [{name: api, url: ./api.yaml}]
+components:
+  inputs:
+    database:
+      type: object
+      required: [apiToken]
+      properties:
+        apiToken: {type: string, format: password}
+        databaseId: {$ref: '#/components/inputs/id'}
+    id: {type: string, description: the database}
+workflows:
+  - workflowId: w
+    inputs:
+      allOf:
+        - $ref: '#/components/inputs/database'
+        - type: object
+          required: [label]
+          properties:
+            label: {type: string, x-sensitive: false}
+            databaseId: {type: integer}
+    steps: [{stepId: s, operationId: op}]
+`))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	props := d.InputProperties(d.Workflows[0])
+	var got []string
+	for _, p := range props {
+		got = append(got, fmt.Sprintf("%s req=%v secret=%v type=%v", p.Name, p.Required, p.Sensitive(), p.Schema["type"]))
+	}
+	want := []string{
+		"apiToken req=true secret=true type=string",
+		"databaseId req=false secret=false type=string", // first declaration wins
+		"label req=true secret=false type=string",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ type inputSchema struct {
 	// props maps each top-level property to its (ref-resolved) schema.
 	props    map[string]map[string]any
 	required []string
+	secret   []string // sorted names of inputs marked secret
 }
 
 const docURL = "arazzo:///document.json"
@@ -53,42 +53,19 @@ func compileInputs(doc *arazzo.Document, w *arazzo.Workflow) (*inputSchema, erro
 		return nil, err
 	}
 	is := &inputSchema{schema: sch, props: map[string]map[string]any{}}
-	is.collect(doc.Raw, w.Inputs, 0)
+	for _, p := range doc.InputProperties(w) {
+		if p.Schema != nil {
+			is.props[p.Name] = p.Schema
+		}
+		if p.Required {
+			is.required = append(is.required, p.Name)
+		}
+		if p.Sensitive() {
+			is.secret = append(is.secret, p.Name)
+		}
+	}
+	sort.Strings(is.secret)
 	return is, nil
-}
-
-// collect gathers the top-level properties and required names of schema,
-// following local $refs and the members of allOf, so that an inputs schema
-// composed as `allOf: [{$ref: '#/components/inputs/common'}, {…}]` gets its
-// defaults, coercion and secret masking too. The first definition of a
-// property wins.
-func (is *inputSchema) collect(doc, schema any, depth int) {
-	m, ok := resolveRef(doc, schema).(map[string]any)
-	if !ok || depth > 32 {
-		return
-	}
-	if props, ok := m["properties"].(map[string]any); ok {
-		for name, ps := range props {
-			if _, seen := is.props[name]; seen {
-				continue
-			}
-			if pm, ok := resolveRef(doc, ps).(map[string]any); ok {
-				is.props[name] = pm
-			}
-		}
-	}
-	if req, ok := m["required"].([]any); ok {
-		for _, r := range req {
-			if s, ok := r.(string); ok && !slices.Contains(is.required, s) {
-				is.required = append(is.required, s)
-			}
-		}
-	}
-	if all, ok := m["allOf"].([]any); ok {
-		for _, sub := range all {
-			is.collect(doc, sub, depth+1)
-		}
-	}
 }
 
 // schemaResource is the document as a schema resource. A top-level
@@ -118,15 +95,6 @@ type noLoader struct{}
 
 func (noLoader) Load(url string) (any, error) {
 	return nil, fmt.Errorf("refusing to load %s: inputs schemas may only use local $refs", url)
-}
-
-// resolveRef follows local `$ref: '#/…'` pointers in the document; a
-// reference that does not resolve is left as it is.
-func resolveRef(doc, v any) any {
-	if r, _, ok := arazzo.ResolveLocalRef(doc, v, ""); ok {
-		return r
-	}
-	return v
 }
 
 // InputError is a set of inputs that failed the workflow's schema.
@@ -244,20 +212,5 @@ func (is *inputSchema) sensitive() []string {
 	if is == nil {
 		return nil
 	}
-	var out []string
-	for name, ps := range is.props {
-		if f, _ := ps["format"].(string); f == "password" {
-			out = append(out, name)
-			continue
-		}
-		if b, _ := ps["writeOnly"].(bool); b {
-			out = append(out, name)
-			continue
-		}
-		if b, _ := ps["x-sensitive"].(bool); b {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return is.secret
 }

@@ -7,7 +7,7 @@ package flowgraph
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -438,58 +438,17 @@ func ValueText(v any) string {
 	return string(data)
 }
 
-// Inputs lists the top-level properties of w's inputs schema in document
-// order, following local $refs. extraSensitive names inputs to mark
-// sensitive besides those the schema marks.
+// Inputs lists the top-level inputs of w's inputs schema in document
+// order, following local $refs and allOf. extraSensitive names inputs to
+// mark sensitive besides those the schema marks.
 func Inputs(d *arazzo.Document, w *arazzo.Workflow, extraSensitive []string) []Input {
 	out := []Input{}
-	idx := -1
-	for i, x := range d.Workflows {
-		if x == w {
-			idx = i
-		}
-	}
-	ptr := "/workflows/" + strconv.Itoa(idx) + "/inputs"
-	schema, ptr := resolveRef(d.Raw, w.Inputs, ptr)
-	m, ok := schema.(map[string]any)
-	if !ok {
-		return out
-	}
-	props, _ := m["properties"].(map[string]any)
-	req := map[string]bool{}
-	if rs, ok := m["required"].([]any); ok {
-		for _, r := range rs {
-			if s, ok := r.(string); ok {
-				req[s] = true
-			}
-		}
-	}
-	extra := map[string]bool{}
-	for _, n := range extraSensitive {
-		extra[n] = true
-	}
-	type located struct {
-		in  Input
-		pos arazzo.Pos
-	}
-	var list []located
-	for name, p := range props {
-		ps, _ := resolveRef(d.Raw, p, "")
-		pm, _ := ps.(map[string]any)
-		in := Input{Name: name, Required: req[name], Sensitive: extra[name]}
-		if pm != nil {
+	for _, p := range d.InputProperties(w) {
+		in := Input{Name: p.Name, Required: p.Required, Sensitive: p.Sensitive() || slices.Contains(extraSensitive, p.Name)}
+		if pm := p.Schema; pm != nil {
 			in.Type = typeText(pm["type"])
 			in.Format, _ = pm["format"].(string)
 			in.Description, _ = pm["description"].(string)
-			if wo, _ := pm["writeOnly"].(bool); wo {
-				in.Sensitive = true
-			}
-			if xs, _ := pm["x-sensitive"].(bool); xs {
-				in.Sensitive = true
-			}
-			if in.Format == "password" {
-				in.Sensitive = true
-			}
 			if def, ok := pm["default"]; ok && def != nil {
 				in.Default = def
 				if in.Sensitive {
@@ -497,20 +456,7 @@ func Inputs(d *arazzo.Document, w *arazzo.Workflow, extraSensitive []string) []I
 				}
 			}
 		}
-		list = append(list, located{in, d.Locate(ptr + "/properties/" + escapePtr(name))})
-	}
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i].pos, list[j].pos
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		return list[i].in.Name < list[j].in.Name
-	})
-	for _, l := range list {
-		out = append(out, l.in)
+		out = append(out, in)
 	}
 	return out
 }
@@ -529,19 +475,4 @@ func typeText(t any) string {
 		return strings.Join(parts, "|")
 	}
 	return ""
-}
-
-// resolveRef follows local `$ref: '#/…'` pointers in the document and
-// returns the value with the JSON Pointer it was found at (ptr when v is
-// not a reference); nil when a reference does not resolve.
-func resolveRef(doc, v any, ptr string) (any, string) {
-	r, p, ok := arazzo.ResolveLocalRef(doc, v, ptr)
-	if !ok {
-		return nil, p
-	}
-	return r, p
-}
-
-func escapePtr(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
