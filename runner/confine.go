@@ -73,6 +73,11 @@ func (r *Runner) credentialHosts(st *cstep) []string {
 func (r *Runner) confine(st *cstep, req *Request) {
 	headers, query := r.credentialNames()
 	req.Credentials = headers
+	if st.kind == stepOperation {
+		// Built from the source's server URL; path parameters are
+		// percent-encoded, so the host cannot differ.
+		return
+	}
 	for _, u := range r.credentialHosts(st) {
 		if SameHost(u, req.URL) {
 			return

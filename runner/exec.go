@@ -146,7 +146,9 @@ func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[str
 		}
 		res.Duration = r.opts.Clock.Now().Sub(start)
 		s.record(cw, res)
-		r.observe(WorkflowFinished{Result: res, Depth: depth})
+		if r.opts.Observer != nil {
+			r.observe(WorkflowFinished{Result: res, Depth: depth})
+		}
 		return res
 	}
 	for _, up := range chain {
@@ -189,7 +191,9 @@ func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[str
 	if err != nil {
 		return finish(StatusFailed, &StepError{WorkflowID: cw.id, Kind: KindInputs, Message: err.Error(), Err: err})
 	}
-	r.observe(WorkflowStarted{WorkflowID: cw.id, Inputs: in, Depth: depth, Time: start})
+	if r.opts.Observer != nil {
+		r.observe(WorkflowStarted{WorkflowID: cw.id, Inputs: in, Depth: depth, Time: start})
+	}
 
 	run := &workflowRun{sess: s, wf: cw, depth: depth, chain: chain, inputs: in, path: path,
 		stepOutputs: make(map[string]map[string]any, len(cw.steps)),
@@ -305,7 +309,9 @@ func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
 			return run.fail(e)
 		}
 		attempt++
-		r.observe(StepStarted{WorkflowID: run.wf.id, StepID: st.id, Attempt: attempt, RetryLimit: retryLimit, Depth: run.depth})
+		if r.opts.Observer != nil {
+			r.observe(StepStarted{WorkflowID: run.wf.id, StepID: st.id, Attempt: attempt, RetryLimit: retryLimit, Depth: run.depth})
+		}
 		ar := run.attempt(ctx, st, attempt)
 		sr.Attempts++
 		sr.Request = ar.reqLine
@@ -330,7 +336,9 @@ func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
 
 		if cerr := ctx.Err(); cerr != nil {
 			sr.Status = StatusCancelled
-			r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+			if r.opts.Observer != nil {
+				r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+			}
 			return decision{end: true, status: StatusCancelled, err: run.cancelled(st, cerr)}
 		}
 
@@ -338,7 +346,9 @@ func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
 			// No action may handle these: a retry would send the request
 			// whose fate is unknown, or send without durability.
 			sr.Status = StatusFailed
-			r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+			if r.opts.Observer != nil {
+				r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+			}
 			e := run.stepError(st, ar, "")
 			if ar.kind == KindInDoubt {
 				e.Hint = "check on the server whether this request took effect; if it did not, resume with --resend-in-doubt to send it again"
@@ -378,8 +388,12 @@ func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
 		retries[a]++
 		retryLimit = a.retryLimit
 		sr.Action = "retry"
-		r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Name: a.name, Type: arazzo.ActionRetry, Target: a.targetID(), Depth: run.depth})
-		r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+		if r.opts.Observer != nil {
+			r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Name: a.name, Type: arazzo.ActionRetry, Target: a.targetID(), Depth: run.depth})
+		}
+		if r.opts.Observer != nil {
+			r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+		}
 		wait, reason := a.retryDelay(ar.sc.resp, r.opts.Clock.Now(), r.opts.MaxRetryAfter)
 		if wait > 0 {
 			var jerr error
@@ -389,7 +403,9 @@ func (run *workflowRun) execStep(ctx context.Context, st *cstep) decision {
 			}
 		}
 		if wait > 0 {
-			r.observe(Waiting{WorkflowID: run.wf.id, StepID: st.id, Duration: wait, Reason: reason, Attempt: attempt + 1, Limit: a.retryLimit, Depth: run.depth})
+			if r.opts.Observer != nil {
+				r.observe(Waiting{WorkflowID: run.wf.id, StepID: st.id, Duration: wait, Reason: reason, Attempt: attempt + 1, Limit: a.retryLimit, Depth: run.depth})
+			}
 			if err := r.opts.Clock.Sleep(ctx, wait); err != nil {
 				sr.Status = StatusCancelled
 				return decision{end: true, status: StatusCancelled, err: run.cancelled(st, err)}
@@ -419,19 +435,27 @@ func firstMatching(actions []*caction, sc *scope, accept func(*caction) bool) *c
 // follow applies the chosen action (nil: the default) after a final attempt.
 func (run *workflowRun) follow(ctx context.Context, st *cstep, sr *StepResult, a *caction, ar *attemptResult) decision {
 	r := run.sess.r
-	defer r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+	if r.opts.Observer != nil {
+		defer r.observe(StepFinished{WorkflowID: run.wf.id, Result: sr, Depth: run.depth})
+	}
 	idx := run.wf.index[st.id]
 	if a == nil {
 		if ar.passed {
 			sr.Action = "next"
-			r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Type: "next", Depth: run.depth})
+			if r.opts.Observer != nil {
+				r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Type: "next", Depth: run.depth})
+			}
 			return decision{next: idx + 1}
 		}
 		sr.Action = "fail"
-		r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Type: "fail", Depth: run.depth})
+		if r.opts.Observer != nil {
+			r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Type: "fail", Depth: run.depth})
+		}
 		return run.fail(run.stepError(st, ar, ""))
 	}
-	r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Name: a.name, Type: a.typ, Target: a.targetID(), Depth: run.depth})
+	if r.opts.Observer != nil {
+		r.observe(ActionTaken{WorkflowID: run.wf.id, StepID: st.id, Name: a.name, Type: a.typ, Target: a.targetID(), Depth: run.depth})
+	}
 	switch a.typ {
 	case arazzo.ActionEnd:
 		sr.Action = "end"
@@ -629,19 +653,16 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 		}
 		sc.req = req
 		ar.reqLine = req.Method + " " + req.URL
-		resp, err, fromJournal := run.sess.exchange(run.key(run.nextSeq()), run, st.id, n, req,
+		resp, err, fromJournal := run.sess.exchange(run, run.nextSeq(), st.id, n, req,
 			func() (*Response, error) { return r.sender.Send(ctx, req) },
 			func() bool { return errors.Is(ctx.Err(), context.DeadlineExceeded) },
 			func() bool { return outer.Err() != nil })
 		replayed = fromJournal
-		var inDoubt *InDoubtError
-		var jerr *JournalError
-		if errors.As(err, &inDoubt) || errors.As(err, &jerr) {
-			ar.err, ar.kind = err, KindJournal
-			if inDoubt != nil {
-				ar.kind = KindInDoubt
+		if err != nil && run.sess.cfg.journal != nil {
+			if kind := journalErrorKind(err); kind != "" {
+				ar.err, ar.kind = err, kind
+				break
 			}
-			break
 		}
 		if err != nil {
 			ar.err, ar.kind = err, KindTransport
@@ -666,7 +687,9 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 	if endSpan != nil {
 		endSpan(&ev)
 	}
-	r.observe(ev)
+	if r.opts.Observer != nil {
+		r.observe(ev)
+	}
 	return ar
 }
 

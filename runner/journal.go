@@ -134,13 +134,14 @@ const (
 // exchange resolves one request against the journal: it returns the
 // recorded outcome, or says whether to send it and records it as it goes.
 // send performs the real send.
-func (s *session) exchange(key string, run *workflowRun, stepID string, attempt int, req *Request,
+func (s *session) exchange(run *workflowRun, seq int, stepID string, attempt int, req *Request,
 	send func() (*Response, error), timedOut func() bool, interrupted func() bool) (*Response, error, bool) {
 	j := s.cfg.journal
 	if j == nil {
 		resp, err := send()
 		return resp, err, false
 	}
+	key := run.key(seq)
 	base := Entry{Key: key, WorkflowID: run.wf.id, StepID: stepID, Attempt: attempt, Method: req.Method, URL: req.URL}
 	if prev, ok := j.Lookup(key); ok {
 		switch prev.Type {
@@ -183,6 +184,19 @@ func (s *session) exchange(key string, run *workflowRun, stepID string, attempt 
 		return nil, &JournalError{Err: jerr}, false
 	}
 	return resp, err, false
+}
+
+// journalErrorKind classifies the errors only a journaled run produces.
+func journalErrorKind(err error) ErrorKind {
+	var inDoubt *InDoubtError
+	var jerr *JournalError
+	switch {
+	case errors.As(err, &inDoubt):
+		return KindInDoubt
+	case errors.As(err, &jerr):
+		return KindJournal
+	}
+	return ""
 }
 
 // recordedError is a transport error replayed from the journal.

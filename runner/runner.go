@@ -117,6 +117,8 @@ func (r *Runner) Close() {
 	}
 }
 
+// observe sends e to the observer. Callers on the hot path check
+// r.opts.Observer first, so that no event is built (and boxed) for nobody.
 func (r *Runner) observe(e Event) {
 	if r.opts.Observer != nil {
 		r.opts.Observer.Observe(e)
