@@ -33,14 +33,25 @@ func splitComponentRef(ref string) (typ, name string, ok bool) {
 }
 
 // splitSourceRef splits "$sourceDescriptions.petstore.getPet" into
-// ("petstore", "getPet"). Source names cannot contain dots.
+// ("petstore", "getPet"). Source names cannot contain dots. The singular
+// "$sourceDescription." found in published documents is accepted too; the
+// validator warns about it (see singularSourceRef).
 func splitSourceRef(ref string) (source, rest string, ok bool) {
 	r, ok := strings.CutPrefix(unbrace(ref), "$sourceDescriptions.")
+	if !ok {
+		r, ok = strings.CutPrefix(unbrace(ref), "$sourceDescription.")
+	}
 	if !ok {
 		return "", "", false
 	}
 	source, rest, ok = strings.Cut(r, ".")
 	return source, rest, ok && source != "" && rest != ""
+}
+
+// singularSourceRef reports whether ref is written with the singular
+// "$sourceDescription." prefix, which the spec does not define.
+func singularSourceRef(ref string) bool {
+	return strings.HasPrefix(unbrace(ref), "$sourceDescription.")
 }
 
 // resolveComponents fills parameters and actions given as Reusable Objects

@@ -386,3 +386,19 @@ func TestCleanDocument(t *testing.T) {
 		t.Errorf("unexpected: %v", d)
 	}
 }
+
+func TestRuleSourceRefSpelling(t *testing.T) {
+	doc := header + `  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: $sourceDescription.petstore.listPets
+      - stepId: t
+        operationId: $sourceDescriptions.petstore.listPets
+`
+	diags := check(t, doc)
+	want(t, diags, "source-ref-spelling", arazzo.SeverityWarning, 9)
+	none(t, diags, "operation-exists")
+	if n := count(diags, "source-ref-spelling"); n != 1 {
+		t.Errorf("%d source-ref-spelling diagnostics, want 1:\n%s", n, joinDiags(diags))
+	}
+}

@@ -367,6 +367,7 @@ func (c *checker) operation(w *Workflow, s *Step, sp string) {
 	if s.OperationID == "" {
 		field = sp + "/operationPath"
 	}
+	c.sourceRefSpelling(s.OperationID, field)
 	// An operationId may name an AsyncAPI operation (1.1); those are not
 	// resolved here.
 	if name, _, ok := splitSourceRef(s.OperationID); ok {
@@ -416,9 +417,25 @@ func (c *checker) onlyAsync() bool {
 	return any
 }
 
+// sourceRefSpelling flags the singular "$sourceDescription.<name>.<id>"
+// that some published documents use: understood (lenient), but not the
+// spec's form; an error in strict mode.
+func (c *checker) sourceRefSpelling(ref, ptr string) {
+	if !singularSourceRef(ref) {
+		return
+	}
+	fixed := strings.Replace(ref, "$sourceDescription.", "$sourceDescriptions.", 1)
+	if c.opts.Strict {
+		c.errorf("source-ref-spelling", ptr, "write "+fixed, "%q: the spec's prefix is $sourceDescriptions (plural)", ref)
+		return
+	}
+	c.warnf("source-ref-spelling", ptr, "write "+fixed, "%q uses $sourceDescription (singular); understood as $sourceDescriptions", ref)
+}
+
 // workflowRef checks that a workflowId (of a step, an action or a
 // dependsOn entry) names an existing workflow.
 func (c *checker) workflowRef(ref, ptr string) {
+	c.sourceRefSpelling(ref, ptr)
 	if name, _, ok := splitSourceRef(ref); ok {
 		sd := c.d.SourceDescription(name)
 		if sd == nil {

@@ -60,6 +60,13 @@ type Journal = runner.Journal
 // that a run interrupted by a crash resumes without repeating requests.
 func WithJournal(j Journal) RunOption { return runner.WithJournal(j) }
 
+// WithWorkflowInputs gives inputs by workflow id for the workflows a Run
+// reaches besides the one it starts (nested, goto and retry targets,
+// dependsOn prerequisites); values a step or action passes win.
+func WithWorkflowInputs(inputs map[string]map[string]any) RunOption {
+	return runner.WithWorkflowInputs(inputs)
+}
+
 // WithResendInDoubt lets a resumed run send again a non-idempotent
 // request whose outcome its journal does not know.
 func WithResendInDoubt() RunOption { return runner.WithResendInDoubt() }

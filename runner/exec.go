@@ -38,6 +38,7 @@ func newSession(r *Runner, opts []RunOption) *session {
 	for _, o := range opts {
 		o(&s.cfg)
 	}
+	s.inputs = s.cfg.inputs
 	return s
 }
 
@@ -49,6 +50,25 @@ func (s *session) inputsFor(dep *cworkflow, dependent map[string]any) map[string
 		return in
 	}
 	return dependent
+}
+
+// calledInputs are the inputs of a workflow started by a workflowId step
+// or a goto/retry action: the values the step or action passes, over those
+// given for that workflow by id (RunAll, WithWorkflowInputs) — so an inputs
+// file keyed by workflow id also feeds the workflows a run reaches.
+func (s *session) calledInputs(cw *cworkflow, passed map[string]any) map[string]any {
+	given, ok := s.inputs[cw.id]
+	if !ok {
+		return passed
+	}
+	in := make(map[string]any, len(given)+len(passed))
+	for k, v := range given {
+		in[k] = v
+	}
+	for k, v := range passed {
+		in[k] = v
+	}
+	return in
 }
 
 func wfKey(bundleKey, id string) string { return bundleKey + "\x00" + id }
@@ -558,7 +578,7 @@ func (run *workflowRun) runTarget(ctx context.Context, st *cstep, a *caction, sc
 		return &WorkflowResult{WorkflowID: a.target.id, Status: StatusFailed,
 			Error: &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindExpression, Message: err.Error(), Err: err}}
 	}
-	return run.sess.runWorkflow(ctx, a.target, inputs, run.depth+1, run.chain, run.childPath(a.target))
+	return run.sess.runWorkflow(ctx, a.target, run.sess.calledInputs(a.target, inputs), run.depth+1, run.chain, run.childPath(a.target))
 }
 
 func evalInputs(params []cparam, sc *scope) (map[string]any, error) {
@@ -624,7 +644,7 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 			ar.err, ar.kind = err, KindExpression
 			break
 		}
-		child := run.sess.runWorkflow(ctx, st.target, inputs, run.depth+1, run.chain, run.childPath(st.target))
+		child := run.sess.runWorkflow(ctx, st.target, run.sess.calledInputs(st.target, inputs), run.depth+1, run.chain, run.childPath(st.target))
 		run.stepResult(st).Nested = child
 		sc.nested = child.Outputs
 		if sc.nested == nil {

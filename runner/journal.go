@@ -86,6 +86,15 @@ type RunOption func(*runConfig)
 type runConfig struct {
 	journal       Journal
 	resendInDoubt bool
+	inputs        map[string]map[string]any
+}
+
+// WithWorkflowInputs gives inputs by workflow id for the workflows a Run
+// reaches besides the one it starts: nested (workflowId steps), goto and
+// retry targets, and dependsOn prerequisites. Values a step or action
+// passes win over these. RunAll uses its own inputs argument this way.
+func WithWorkflowInputs(inputs map[string]map[string]any) RunOption {
+	return func(c *runConfig) { c.inputs = inputs }
 }
 
 // WithJournal records the run in j and replays what j already holds (see

@@ -928,3 +928,53 @@ func TestConcurrentRunsShareOneRunner(t *testing.T) {
 		t.Errorf("polls = %d", polls.Load())
 	}
 }
+
+// TestReachedWorkflowsGetInputsByID: a nested workflow gets the inputs
+// given for it by id, under the values its step passes.
+func TestReachedWorkflowsGetInputsByID(t *testing.T) {
+	doc := header(`workflows:
+  - workflowId: outer
+    steps:
+      - stepId: backup
+        workflowId: makeBackup
+        parameters:
+          - {name: db, value: db7}
+        outputs:
+          label: $outputs.label
+          db: $outputs.db
+    outputs:
+      label: $steps.backup.outputs.label
+      db: $steps.backup.outputs.db
+  - workflowId: makeBackup
+    inputs:
+      type: object
+      required: [db, label]
+      properties: {db: {type: string}, label: {type: string}}
+    steps:
+      - stepId: create
+        operationId: createBackup
+        parameters: [{name: databaseId, in: path, value: $inputs.db}]
+        requestBody: {contentType: application/json, payload: {label: $inputs.label}}
+        outputs: {label: $response.body#/label, db: $response.body#/db}
+    outputs:
+      label: $steps.create.outputs.label
+      db: $steps.create.outputs.db
+`)
+	api := &backupAPI{}
+	h := newHarness(t, api.handler())
+	r := h.runner(writeDoc(t, doc), nil)
+	byID := map[string]map[string]any{"makeBackup": {"db": "ignored", "label": "from-file"}}
+	res, err := r.Run(context.Background(), "outer", nil, runner.WithWorkflowInputs(byID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outputs["label"] != "from-file" || res.Outputs["db"] != "db7" {
+		t.Errorf("outputs %v: want the label from the inputs by id and the db the step passes", res.Outputs)
+	}
+	// Without them the required label is missing: an inputs failure.
+	_, err = r.Run(context.Background(), "outer", nil)
+	var se *runner.StepError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "label") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -146,8 +146,10 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 	if err != nil {
 		return &exitError{code: exitInvalid, msg: err.Error()}
 	}
+	// Inputs for every workflow, not only those run: nested, goto and
+	// dependsOn workflows they reach take theirs from the same flags.
 	inputs := map[string]map[string]any{}
-	for _, id := range ids {
+	for _, id := range doc.WorkflowIDs() {
 		in := f.resumedInputs(id)
 		text := map[string]string{}
 		for k, v := range given.text {
@@ -188,7 +190,7 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 		results, _ = doc.RunAll(ctx, inputs, runOpts...)
 	} else {
 		for _, id := range ids {
-			res, runErr := doc.Run(ctx, id, inputs[id], runOpts...)
+			res, runErr := doc.Run(ctx, id, inputs[id], append(runOpts, engine.WithWorkflowInputs(inputs))...)
 			if res == nil {
 				return &exitError{code: exitInvalid, msg: masker.mask(runErr.Error())}
 			}

@@ -264,6 +264,7 @@ var ruleDescriptions = map[string]string{
 	"parameter-in":            "A parameter's `in` is valid for the kind of step it belongs to.",
 	"path-parameter-required": "Every path parameter of the operation is given a value.",
 	"poll-without-retry":      "A step that waits for a response value has a retry action.",
+	"source-ref-spelling":     "Source references use the $sourceDescriptions (plural) prefix.",
 	"schema":                  "The document conforms to the Arazzo JSON Schema of its version.",
 	"source-cycle":            "Arazzo source descriptions do not include each other in a cycle.",
 	"source-load":             "Each source description can be loaded.",
