@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // SupportedVersions lists the Arazzo versions this package reads. As the
@@ -170,6 +171,20 @@ func (b *builder) ext(n *jnode) Extensions {
 	return e
 }
 
+// clip shortens a value quoted in a message: a hostile document must not
+// turn one diagnostic into megabytes of output.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
 func (b *builder) document(n *jnode) *Document {
 	d := &Document{Pos: n.pos}
 	av := n.get("arazzo")
@@ -181,13 +196,13 @@ func (b *builder) document(n *jnode) *Document {
 		b.typeErrs[av.ptr] = true
 		d.Arazzo = av.text
 		b.diags = append(b.diags, Diagnostic{Severity: SeverityError, Rule: "version-unsupported", File: b.file, Pos: av.pos, Path: av.ptr,
-			Message: fmt.Sprintf("`arazzo` must be a version string, not %s %s", av.kind, av.text),
+			Message: strings.TrimSpace(fmt.Sprintf("`arazzo` must be a version string, not %s %s", av.kind, clip(av.text))),
 			Hint:    "quote the version: arazzo: \"1.0.1\" (supported versions: " + strings.Join(SupportedVersions, ", ") + ")"})
 	default:
 		d.Arazzo = av.text
 		if !versionSupported(d.Arazzo) {
 			b.diags = append(b.diags, Diagnostic{Severity: SeverityError, Rule: "version-unsupported", File: b.file, Pos: av.pos, Path: av.ptr,
-				Message: fmt.Sprintf("unsupported Arazzo version %q; supported versions are %s", d.Arazzo, strings.Join(SupportedVersions, ", ")),
+				Message: fmt.Sprintf("unsupported Arazzo version %q; supported versions are %s", clip(d.Arazzo), strings.Join(SupportedVersions, ", ")),
 				Hint:    "set `arazzo` to one of the supported versions"})
 		}
 	}

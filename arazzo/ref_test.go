@@ -85,3 +85,16 @@ workflows:
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestHugeVersionIsClipped(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	_, diags := Parse("big.yaml", []byte("arazzo: \""+big+"\"\ninfo: {title: t, version: '1'}\n"))
+	for _, d := range diags {
+		if len(d.Message) > 300 {
+			t.Fatalf("a %d-byte message for rule %s", len(d.Message), d.Rule)
+		}
+	}
+	if !diags.HasErrors() {
+		t.Fatal("no error for an unknown version")
+	}
+}
