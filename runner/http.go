@@ -176,6 +176,9 @@ type HTTPSender struct {
 	opts    HTTPOptions
 	clock   Clock
 	closers []interface{ CloseIdleConnections() }
+	// rc is shared by all sends; the per-request state travels in the
+	// request's context (sendStateKey), so nothing is built per send.
+	rc *retryablehttp.Client
 }
 
 // NewHTTPSender returns an HTTPSender with opts, defaults filled in.
@@ -248,7 +251,38 @@ func NewHTTPSender(opts HTTPOptions) *HTTPSender {
 		return nil
 	}
 	s.hc = &hc
+	s.rc = &retryablehttp.Client{
+		HTTPClient:   s.hc,
+		RetryWaitMin: opts.RetryWaitMin,
+		RetryWaitMax: opts.RetryWaitMax,
+		RetryMax:     opts.Retries,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			st := stateOf(ctx)
+			st.lastResp = resp
+			return st.checkRetry(ctx, resp, err)
+		},
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+			stateOf(req.Context()).attempts = attempt
+		},
+		// retryablehttp waits zero; the wait happens before the retry,
+		// through the Clock, so that tests and durable hosts control it.
+		Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
+		PrepareRetry: func(req *http.Request) error {
+			st := stateOf(req.Context())
+			return s.clock.Sleep(req.Context(), s.backoff(s.opts.RetryWaitMin, s.opts.RetryWaitMax, st.attempts, st.lastResp))
+		},
+	}
 	return s
+}
+
+// stateOf returns the state of the send ctx belongs to.
+func stateOf(ctx context.Context) *sendState {
+	st, _ := ctx.Value(sendStateKey{}).(*sendState)
+	if st == nil {
+		st = &sendState{} // a request not made by Send: no retries of note
+	}
+	return st
 }
 
 // CloseIdleConnections closes the idle keep-alive connections of the
@@ -374,6 +408,7 @@ func containsFold(list []string, s string) bool {
 // sendState is the state of one Send: what the retry policy and the
 // redirect check learn and report.
 type sendState struct {
+	lastResp    *http.Response // the response CheckRetry last saw (nil: an error)
 	idempotent  bool
 	credentials []string
 	attempts    int
@@ -424,28 +459,26 @@ func (s *HTTPSender) checkRedirect(req *http.Request, via []*http.Request) error
 }
 
 // checkRetry is the transport retry policy (see HTTPSender).
-func checkRetry(st *sendState) retryablehttp.CheckRetry {
-	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		if err != nil {
-			if !retryableError(err) {
-				return false, nil
-			}
-			// A failed dial never reached the server: safe for any method.
-			var op *net.OpError
-			if errors.As(err, &op) && op.Op == "dial" {
-				return true, nil
-			}
-			return st.idempotent, nil
-		}
-		switch resp.StatusCode {
-		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return st.idempotent, nil
-		}
-		return false, nil
+func (st *sendState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
 	}
+	if err != nil {
+		if !retryableError(err) {
+			return false, nil
+		}
+		// A failed dial never reached the server: safe for any method.
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return true, nil
+		}
+		return st.idempotent, nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return st.idempotent, nil
+	}
+	return false, nil
 }
 
 // retryableError reports whether a transport error may go away on its own.
@@ -511,24 +544,7 @@ func (s *HTTPSender) Send(ctx context.Context, req *Request) (*Response, error) 
 		st.data, st.bodyRead = data, true
 		return nil
 	})
-	rc := &retryablehttp.Client{
-		HTTPClient:   s.hc,
-		RetryWaitMin: s.opts.RetryWaitMin,
-		RetryWaitMax: s.opts.RetryWaitMax,
-		RetryMax:     s.opts.Retries,
-		CheckRetry:   checkRetry(st),
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
-			st.attempts = attempt
-		},
-		// The wait happens here, through the Clock, so that tests and
-		// durable hosts control it; retryablehttp then waits zero.
-		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-			_ = s.clock.Sleep(ctx, s.backoff(min, max, attempt, resp))
-			return 0
-		},
-	}
-	resp, err := rc.Do(hreq)
+	resp, err := s.rc.Do(hreq)
 	if err == nil && resp != nil {
 		if !st.bodyRead {
 			// The last of a series of retried statuses (503 …): the
