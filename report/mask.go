@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/go-arazzo/arazzo/runner"
 )
 
 // Mask is what every secret is replaced with.
@@ -28,8 +30,9 @@ const MinSecretLen = 3
 // cookie value, a bearer token) that is learned as a secret.
 const minLearnedLen = 4
 
-// DefaultSensitiveHeaders are the headers whose values are always masked.
-var DefaultSensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-API-Key"}
+// DefaultSensitiveHeaders are the headers whose values are always masked:
+// the credentials the runner confines to their hosts, and Set-Cookie.
+var DefaultSensitiveHeaders = append(append([]string(nil), runner.CredentialHeaders...), "Set-Cookie")
 
 // Masker replaces secrets with *** in everything a run prints or writes:
 // terminal lines, verbose dumps and reports. It knows literal secrets

@@ -376,14 +376,15 @@ func SameHost(a, b string) bool {
 	return err1 == nil && err2 == nil && canonicalHost(ua) == canonicalHost(ub)
 }
 
-// alwaysCredentials are header names treated as credentials on every request.
-var alwaysCredentials = []string{"Authorization", "Proxy-Authorization", "Cookie", "Cookie2", "X-Api-Key"}
+// CredentialHeaders are the request headers treated as credentials on
+// every request: never sent to another host, masked in every output.
+var CredentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Cookie2", "X-Api-Key"}
 
 // stripCredentials deletes the credential headers of h (the always-treated
 // ones and extra) and returns the names it deleted, sorted.
 func stripCredentials(h http.Header, extra []string) []string {
 	var dropped []string
-	for _, name := range append(append([]string(nil), alwaysCredentials...), extra...) {
+	for _, name := range append(append([]string(nil), CredentialHeaders...), extra...) {
 		k := http.CanonicalHeaderKey(name)
 		if _, ok := h[k]; ok {
 			delete(h, k)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -60,16 +58,4 @@ func inputNames(d *arazzo.Document, w *arazzo.Workflow) []string {
 		names = append(names, n)
 	}
 	return names
-}
-
-// marshalNoEscape encodes v as JSON without HTML escaping, so masked
-// values stay readable.
-func marshalNoEscape(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

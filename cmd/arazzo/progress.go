@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http"
@@ -348,7 +347,7 @@ func displayValue(v any) string {
 	case nil:
 		return "null"
 	case []byte:
-		return fmt.Sprintf("<%d bytes, sha256 %x>", len(t), sha256.Sum256(t))
+		return report.BinarySummary(t)
 	}
 	return expression.Stringify(v)
 }
@@ -365,23 +364,6 @@ func newMasker(secrets []string) *masker {
 
 func (m *masker) add(s string)         { m.Add(s) }
 func (m *masker) mask(s string) string { return m.String(s) }
-
-// maskValue wraps a JSON-shaped value so that it encodes with every string
-// masked (structurally: escaped forms of a secret are masked too).
-func (m *masker) maskValue(v any) any { return maskedJSON{v: v, m: m} }
-
-type maskedJSON struct {
-	v any
-	m *masker
-}
-
-func (mj maskedJSON) MarshalJSON() ([]byte, error) {
-	data, err := marshalNoEscape(mj.v)
-	if err != nil {
-		return nil, err
-	}
-	return mj.m.JSON(data)
-}
 
 // runOutput is everything a run prints or writes: the live progress, the
 // report files and the secret learning that masks them all. It is the

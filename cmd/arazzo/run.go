@@ -218,11 +218,13 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 	}
 	switch f.format {
 	case "json":
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
 		rep := jsonReport(results)
 		rep.Insecure, rep.Files = f.sec.insecure, saved
-		if err := enc.Encode(masker.maskValue(rep)); err != nil {
+		data, err := masker.EncodeJSON(rep)
+		if err != nil {
+			return err
+		}
+		if _, err := stdout.Write(data); err != nil {
 			return err
 		}
 	default:

@@ -75,11 +75,11 @@ func runResume(cmd *cobra.Command, statePath string, f *runFlags) error {
 	}
 	defer j.Close()
 	h := j.Header()
-	data, err := os.ReadFile(h.Document)
+	digest, err := fileDigest(h.Document)
 	if err != nil {
 		return &exitError{code: exitInvalid, msg: fmt.Sprintf("the run's document cannot be read: %v", err)}
 	}
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != h.DocumentSHA256 {
+	if digest != h.DocumentSHA256 {
 		return &exitError{code: exitInvalid, msg: fmt.Sprintf("%s changed since the run started; resuming would replay recorded responses into different steps. Restore the document as it was, or start a new run", h.Document)}
 	}
 	if !h.All {
@@ -169,6 +169,17 @@ func (f *runFlags) journal(cmd *cobra.Command, file string, doc *engine.Document
 	return opts, finish, nil
 }
 
+// fileDigest is the hex SHA-256 of a file: how resume knows the document
+// is the one the run started with.
+func fileDigest(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
 // stateHeader describes the run for the state file: everything resume
 // needs except secrets.
 func stateHeader(file string, doc *engine.Document, ids []string, all bool, inputs map[string]map[string]any, f *runFlags) (journal.Header, error) {
@@ -176,12 +187,11 @@ func stateHeader(file string, doc *engine.Document, ids []string, all bool, inpu
 	if err != nil {
 		return journal.Header{}, err
 	}
-	data, err := os.ReadFile(abs)
+	digest, err := fileDigest(abs)
 	if err != nil {
 		return journal.Header{}, fmt.Errorf("--state: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	h := journal.Header{Tool: "arazzo " + version, Document: abs, DocumentSHA256: hex.EncodeToString(sum[:]),
+	h := journal.Header{Tool: "arazzo " + version, Document: abs, DocumentSHA256: digest,
 		Workflows: ids, All: all, Inputs: map[string]map[string]any{}, Withheld: map[string][]string{},
 		Options: map[string][]string{optMaxSteps: {strconv.Itoa(f.maxSteps)}}}
 	if len(f.servers) > 0 {
