@@ -673,10 +673,7 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 		}
 		sc.req = req
 		ar.reqLine = req.Method + " " + req.URL
-		resp, err, fromJournal := run.sess.exchange(run, run.nextSeq(), st.id, n, req,
-			func() (*Response, error) { return r.sender.Send(ctx, req) },
-			func() bool { return errors.Is(ctx.Err(), context.DeadlineExceeded) },
-			func() bool { return outer.Err() != nil })
+		resp, err, fromJournal := run.sess.exchange(ctx, outer, run, run.nextSeq(), st.id, n, req)
 		replayed = fromJournal
 		if err != nil && run.sess.cfg.journal != nil {
 			if kind := journalErrorKind(err); kind != "" {

@@ -130,24 +130,15 @@ func (e *JournalError) Error() string { return "cannot write the run journal: " 
 // Unwrap returns the write error.
 func (e *JournalError) Unwrap() error { return e.Err }
 
-// replayed is how an attempt's exchange was resolved against the journal.
-type replayed int
-
-const (
-	replayNone      replayed = iota // not in the journal: send
-	replayResponse                  // recorded response or failure: use it
-	replayResend                    // in doubt but safe (or allowed) to resend
-	replayForbidden                 // in doubt and not safe to resend: stop
-)
-
-// exchange resolves one request against the journal: it returns the
-// recorded outcome, or says whether to send it and records it as it goes.
-// send performs the real send.
-func (s *session) exchange(run *workflowRun, seq int, stepID string, attempt int, req *Request,
-	send func() (*Response, error), timedOut func() bool, interrupted func() bool) (*Response, error, bool) {
+// exchange sends req, or, with a journal, resolves it against the journal:
+// it returns the recorded outcome (and true), or sends it and records what
+// happens. ctx is the attempt's context (with the step timeout); runCtx is
+// the run's, whose cancellation leaves the outcome unknown rather than
+// failed.
+func (s *session) exchange(ctx, runCtx context.Context, run *workflowRun, seq int, stepID string, attempt int, req *Request) (*Response, error, bool) {
 	j := s.cfg.journal
 	if j == nil {
-		resp, err := send()
+		resp, err := s.r.sender.Send(ctx, req)
 		return resp, err, false
 	}
 	key := run.key(seq)
@@ -172,8 +163,8 @@ func (s *session) exchange(run *workflowRun, seq int, stepID string, attempt int
 			return nil, &JournalError{Err: err}, false
 		}
 	}
-	resp, err := send()
-	if err != nil && interrupted() {
+	resp, err := s.r.sender.Send(ctx, req)
+	if err != nil && runCtx.Err() != nil {
 		// Cancelled by the caller: the outcome is unknown, and an
 		// idempotent request will simply be sent again on resume.
 		return resp, err, false
@@ -181,7 +172,7 @@ func (s *session) exchange(run *workflowRun, seq int, stepID string, attempt int
 	e := base
 	e.Time = s.r.opts.Clock.Now()
 	if err != nil {
-		e.Type, e.Error, e.Timeout = EntryFailed, err.Error(), timedOut()
+		e.Type, e.Error, e.Timeout = EntryFailed, err.Error(), errors.Is(ctx.Err(), context.DeadlineExceeded)
 		var te *TransportError
 		if errors.As(err, &te) {
 			e.Retries = te.Retries
@@ -224,7 +215,7 @@ func safeToResend(req *Request) bool {
 	return idempotentMethods[req.Method] || req.Header.Get("Idempotency-Key") != ""
 }
 
-// waitUntil returns how long a retry wait recorded under key has left, or
+// waitFor returns how long a retry wait recorded under key has left, or
 // records a new wait of d and returns d.
 func (s *session) waitFor(key string, run *workflowRun, stepID string, d time.Duration) (time.Duration, error) {
 	j := s.cfg.journal
