@@ -10,6 +10,8 @@ fuzztime=${1:-10s}
 cd "$(dirname "$0")/../.."
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
+# seed_count prints how many saved inputs a target has.
+seed_count() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
 found=0
 start=$(date +%s)
 for pkg in $(go list ./...); do
@@ -20,15 +22,15 @@ for pkg in $(go list ./...); do
     log="$logdir/$(echo "$pkg" | tr '/' '_')-$t.log"
     echo "fuzz $pkg $t ($fuzztime)"
     seeds="$dir/testdata/fuzz/$t"
-    before=$(ls "$seeds" 2>/dev/null | wc -l)
+    before=$(seed_count "$seeds")
     ok=0
-    for try in 1 2; do
+    for _ in 1 2; do
       if go test -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then ok=1; break; fi
       # Go's fuzzing coordinator sometimes ends a run with "context
       # deadline exceeded" and no crasher when -fuzztime runs out mid
       # input. Only a failure that saved an input is a finding; try once
       # more otherwise.
-      [ "$(ls "$seeds" 2>/dev/null | wc -l)" -gt "$before" ] && break
+      [ "$(seed_count "$seeds")" -gt "$before" ] && break
       grep -q 'context deadline exceeded' "$log" || break
       echo "  (fuzzing ended without a crasher: $(grep -m1 'deadline' "$log"); running again)"
     done
