@@ -100,7 +100,7 @@ func (c *Criterion) compile(typ string, opts Options) ([]Warning, error) {
 			return warns, fmt.Errorf("unknown jsonpath version %q; use %s or %s", spec.Version, JSONPathRFC9535, JSONPathGoessner)
 		}
 		if t.IsConstant() {
-			q, w, err := parseJSONPath(spec.Condition, opts, true)
+			q, w, err := parseJSONPath(spec.Condition, spec.Version, opts, true)
 			warns = append(warns, w...)
 			if err != nil {
 				return warns, fmt.Errorf("condition: %w", err)
@@ -273,7 +273,7 @@ func (d *dynamicCondition) evaluateInto(c *Criterion, ctx Context, out *Outcome)
 		q := d.path
 		if q == nil {
 			var err error
-			if q, _, err = parseJSONPath(cond, d.opts, true); err != nil {
+			if q, _, err = parseJSONPath(cond, c.spec.Version, d.opts, true); err != nil {
 				fail(fmt.Errorf("condition %q: %w", cond, err))
 				return
 			}
@@ -314,7 +314,7 @@ func (d *dynamicCondition) evaluateInto(c *Criterion, ctx Context, out *Outcome)
 // the simple-condition rules.
 func (d *dynamicCondition) comparison(q *jsonPathQuery, nodes []any, ctxText string, out *Outcome) {
 	if len(nodes) > 1 {
-		out.Err = fmt.Errorf("%s selects %d nodes on %s; a comparison needs exactly one", q.x.String(), len(nodes), ctxText)
+		out.Err = fmt.Errorf("%s selects %d nodes on %s; a comparison needs exactly one", q.path.String(), len(nodes), ctxText)
 		out.Explanation = out.Err.Error()
 		return
 	}
@@ -324,7 +324,7 @@ func (d *dynamicCondition) comparison(q *jsonPathQuery, nodes []any, ctxText str
 	}
 	out.Passed = compareOp(q.cmpOp, v, q.cmpLit)
 	var b strings.Builder
-	b.WriteString("`" + q.x.String() + "` on " + ctxText)
+	b.WriteString("`" + q.path.String() + "` on " + ctxText)
 	if _, isMissing := v.(missing); isMissing {
 		b.WriteString(" is missing")
 	} else {

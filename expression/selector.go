@@ -46,7 +46,7 @@ func CompileSelector(spec SelectorSpec, opts Options) (*Selector, []Warning, err
 		if spec.Version != "" && spec.Version != JSONPathRFC9535 && spec.Version != JSONPathGoessner {
 			return nil, warns, fmt.Errorf("unknown jsonpath version %q; use %s or %s", spec.Version, JSONPathRFC9535, JSONPathGoessner)
 		}
-		q, w, err := parseJSONPath(spec.Selector, opts, false)
+		q, w, err := parseJSONPath(spec.Selector, spec.Version, opts, false)
 		warns = append(warns, w...)
 		if err != nil {
 			return nil, warns, fmt.Errorf("selector: %w", err)
