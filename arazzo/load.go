@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -134,15 +135,36 @@ func LoadData(ctx context.Context, location string, data []byte, opts LoadOption
 		opts.Cache = NewCache()
 	}
 	l := &loader{ctx: ctx, opts: opts, bundles: map[string]*Bundle{}}
-	b := l.bundle(doc, []string{location})
+	b := l.bundle(doc, location)
 	return b, append(diags, l.diags...)
 }
 
 type loader struct {
-	ctx     context.Context
-	opts    LoadOptions
-	bundles map[string]*Bundle // Arazzo sources already loaded in this call
+	ctx  context.Context
+	opts LoadOptions
+	// bundles holds the Arazzo documents of this call by location (bundleKey),
+	// the root included. A document is registered before its sources are
+	// loaded, so documents that list each other (A → B → A) share one
+	// Bundle each and loading terminates.
+	bundles map[string]*Bundle
 	diags   Diagnostics
+}
+
+// bundleKey identifies a document location: URLs as they are, file paths
+// made absolute and clean, so that "./a.yaml" and "a.yaml" are one document.
+func bundleKey(loc string) string {
+	if fetch.IsURL(loc) {
+		return loc
+	}
+	if strings.HasPrefix(loc, "file:") {
+		if p, err := fetch.Resolve("", loc); err == nil {
+			loc = p
+		}
+	}
+	if abs, err := filepath.Abs(loc); err == nil {
+		return abs
+	}
+	return filepath.Clean(loc)
 }
 
 // baseURI is where relative source URLs resolve from: $self when present
@@ -156,9 +178,11 @@ func (d *Document) baseURI() string {
 	return d.Location
 }
 
-func (l *loader) bundle(doc *Document, stack []string) *Bundle {
+// bundle builds the Bundle of doc, read from location, loading its sources.
+func (l *loader) bundle(doc *Document, location string) *Bundle {
 	doc.resolveComponents()
 	b := &Bundle{Document: doc, Sources: map[string]*Source{}}
+	l.bundles[bundleKey(location)] = b
 	if l.opts.SkipSources {
 		return b
 	}
@@ -216,13 +240,11 @@ func (l *loader) bundle(doc *Document, stack []string) *Bundle {
 		}
 		switch src.Kind {
 		case SourceArazzo:
-			if onStack(stack, loc) {
-				fail(fmt.Errorf("source cycle: %s", strings.Join(append(stack[:len(stack):len(stack)], loc), " → ")))
-				l.diags[len(l.diags)-1].Rule = "source-cycle"
-				l.diags[len(l.diags)-1].Hint = "an Arazzo source must not refer back to a document that refers to it"
-				continue
-			}
-			if sub, ok := l.bundles[loc]; ok {
+			// A document already loaded in this call (one that lists
+			// this one back, or this one itself) is reused: documents
+			// may refer to each other's workflows, and a runtime call
+			// cycle is the runner's to detect.
+			if sub, ok := l.bundles[bundleKey(loc)]; ok {
 				src.Arazzo = sub
 				continue
 			}
@@ -232,9 +254,7 @@ func (l *loader) bundle(doc *Document, stack []string) *Bundle {
 				fail(errors.New("the document cannot be parsed"))
 				continue
 			}
-			sub := l.bundle(sdoc, append(stack[:len(stack):len(stack)], loc))
-			l.bundles[loc] = sub
-			src.Arazzo = sub
+			src.Arazzo = l.bundle(sdoc, loc)
 		case SourceOpenAPI:
 			e.kOnce.Do(func() { e.oa, e.kErr = loadOpenAPI(l.ctx, e.data, loc, l.opts.Fetcher) })
 			if e.kErr != nil {
@@ -244,7 +264,7 @@ func (l *loader) bundle(doc *Document, stack []string) *Bundle {
 			src.OpenAPI = e.oa
 		case SourceAsyncAPI:
 			e.kOnce.Do(func() {
-				root, _, ds := decodeYAML(loc, e.data)
+				root, _, _, ds := decodeYAML(loc, e.data)
 				if root == nil {
 					e.kErr = errors.New(ds.Error())
 					return
@@ -282,15 +302,6 @@ func unwrapFetch(err error) error {
 		return fe.Err
 	}
 	return err
-}
-
-func onStack(stack []string, loc string) bool {
-	for _, s := range stack {
-		if s == loc {
-			return true
-		}
-	}
-	return false
 }
 
 var sniffRE = regexp.MustCompile(`(?m)^["']?(openapi|swagger|arazzo|asyncapi)["']?\s*:|"(openapi|swagger|arazzo|asyncapi)"\s*:`)

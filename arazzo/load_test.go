@@ -177,6 +177,56 @@ func TestLoadOverHTTP(t *testing.T) {
 	}
 }
 
+// TestLoadMutualSources: Arazzo documents that list each other as sources
+// (parent → child → parent, and child → itself) load once each and share
+// their Bundles, from files and over http, without diagnostics; workflow
+// references resolve both ways.
+func TestLoadMutualSources(t *testing.T) {
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join("testdata", "ok"))))
+	defer srv.Close()
+	for _, loc := range []string{
+		filepath.Join("testdata", "ok", "mutual", "parent.arazzo.yaml"),
+		"./" + filepath.ToSlash(filepath.Join("testdata", "ok", "mutual", "parent.arazzo.yaml")),
+		srv.URL + "/mutual/parent.arazzo.yaml",
+	} {
+		t.Run(loc, func(t *testing.T) {
+			fetcher := offline()
+			if strings.HasPrefix(loc, "http") {
+				fetcher = fetch.New(fetch.Options{})
+			}
+			b, diags := arazzo.Load(context.Background(), loc, arazzo.LoadOptions{Fetcher: fetcher})
+			if b == nil {
+				t.Fatalf("load: %v", diags)
+			}
+			diags = append(diags, arazzo.Validate(b, arazzo.ValidateOptions{})...)
+			if len(diags) > 0 {
+				t.Fatalf("diagnostics:\n%s", joinDiags(diags))
+			}
+			child := b.Source("child").Arazzo
+			if child == nil || child == b {
+				t.Fatalf("child source = %+v", b.Source("child"))
+			}
+			if got := child.Source("parent").Arazzo; got != b {
+				t.Errorf("the child's parent source is a second copy of the parent (%p), want the loaded one (%p)", got, b)
+			}
+			if got := child.Source("self").Arazzo; got != child {
+				t.Errorf("the child's self source is a second copy (%p), want the child itself (%p)", got, child)
+			}
+			cb, helper, err := b.ResolveWorkflow("$sourceDescriptions.child.helper")
+			if err != nil || cb != child {
+				t.Fatalf("resolve child helper: %v, %v", helper, err)
+			}
+			pb, leaf, err := cb.ResolveWorkflow(helper.Steps[0].WorkflowID)
+			if err != nil || pb != b || leaf.WorkflowID != "leaf" {
+				t.Fatalf("resolve the parent's leaf from the child: %v, %v", leaf, err)
+			}
+			if ro, err := pb.ResolveOperation(leaf.Steps[0]); err != nil || ro.Operation.ID != "listPets" {
+				t.Errorf("leaf step: %v, %v", ro, err)
+			}
+		})
+	}
+}
+
 // TestSourceLoadFailure: a missing source is a diagnostic naming the
 // source, the url and the cause, at the source description's position, and
 // lookups through it report ErrSourceNotLoaded.

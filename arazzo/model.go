@@ -8,6 +8,8 @@
 // report it with a location instead of the parser failing on it.
 package arazzo
 
+import "github.com/go-arazzo/arazzo/internal/keyorder"
+
 // Pos is a position in a source file. Line and Column are 1-based; the zero
 // Pos means "unknown".
 type Pos struct {
@@ -48,6 +50,8 @@ type Document struct {
 	Raw any
 
 	index *posIndex
+	// members is the member order of every object in Raw.
+	members *keyorder.Table
 	// parseDiags are the diagnostics Parse reported; typeErrs holds the
 	// pointers of values Parse already reported as of the wrong type, so
 	// schema validation does not report them twice.

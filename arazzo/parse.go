@@ -21,7 +21,7 @@ var SupportedVersions = []string{"1.0.0", "1.0.1", "1.1.0"}
 // well-formed YAML/JSON mapping (empty, malformed, too large or too deep, or
 // a top-level value that is not an object); the diagnostics then say why.
 func Parse(location string, data []byte) (*Document, Diagnostics) {
-	root, index, diags := decodeYAML(location, data)
+	root, index, members, diags := decodeYAML(location, data)
 	if root == nil {
 		return nil, diags
 	}
@@ -36,6 +36,7 @@ func Parse(location string, data []byte) (*Document, Diagnostics) {
 	doc.Location = location
 	doc.Raw = root.raw
 	doc.index = &posIndex{byPointer: index}
+	doc.members = members
 	diags = append(diags, b.diags...)
 	doc.parseDiags = diags
 	doc.typeErrs = b.typeErrs

@@ -55,7 +55,7 @@ func compileSchema(m string) (*jsonschema.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, _, diags := decodeYAML("arazzo-"+m+".schema.yaml", data)
+	root, _, _, diags := decodeYAML("arazzo-"+m+".schema.yaml", data)
 	if root == nil {
 		return nil, diags
 	}

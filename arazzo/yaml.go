@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/go-arazzo/arazzo/internal/keyorder"
 )
 
 // Limits that keep hostile input from exhausting memory or the stack.
@@ -84,6 +86,9 @@ type converter struct {
 	// an alias bomb is detected in constant time per alias.
 	anchors map[*yaml.Node]*jnode
 	open    map[*yaml.Node]bool
+	// order records the member order of every object, which the maps in
+	// raw values do not keep.
+	order *keyorder.Table
 }
 
 func (c *converter) errorf(pos Pos, ptr, rule, hint, format string, args ...any) {
@@ -260,6 +265,7 @@ func (c *converter) mapping(y *yaml.Node, ptr string, depth int) *jnode {
 		}
 	}
 	n.raw = raw
+	c.order.Record(raw, n.keys)
 	return n
 }
 
@@ -321,14 +327,15 @@ func (c *converter) scalar(y *yaml.Node, ptr string) *jnode {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
-// decodeYAML parses data as one YAML (or JSON) document into a jnode tree.
+// decodeYAML parses data as one YAML (or JSON) document into a jnode tree,
+// with the position of every value and the member order of every object.
 // It never panics: yaml.v3 panics on some malformed inputs are turned into
 // diagnostics.
-func decodeYAML(file string, data []byte) (root *jnode, index map[string]Pos, diags Diagnostics) {
-	c := &converter{file: file, index: map[string]Pos{}, anchors: map[*yaml.Node]*jnode{}, open: map[*yaml.Node]bool{}}
+func decodeYAML(file string, data []byte) (root *jnode, index map[string]Pos, members *keyorder.Table, diags Diagnostics) {
+	c := &converter{file: file, index: map[string]Pos{}, anchors: map[*yaml.Node]*jnode{}, open: map[*yaml.Node]bool{}, order: &keyorder.Table{}}
 	defer func() {
 		if r := recover(); r != nil {
-			root = nil
+			root, index, members = nil, nil, nil
 			diags = append(c.diags, Diagnostic{Severity: SeverityError, Rule: "yaml-syntax", File: file, Pos: Pos{Line: 1, Column: 1},
 				Message: fmt.Sprintf("cannot parse the document: the YAML parser failed (%v)", r),
 				Hint:    "check that the file is well-formed YAML or JSON"})
@@ -336,20 +343,20 @@ func decodeYAML(file string, data []byte) (root *jnode, index map[string]Pos, di
 	}()
 	if len(bytes.TrimSpace(data)) == 0 {
 		c.errorf(Pos{Line: 1, Column: 1}, "", "empty-document", "write an Arazzo document: arazzo, info, sourceDescriptions and workflows", "document is empty")
-		return nil, nil, c.diags
+		return nil, nil, nil, c.diags
 	}
 	if !utf8.Valid(data) && !hasUTF16BOM(data) {
 		c.errorf(invalidUTF8Pos(data), "", "invalid-utf8", "save the file as UTF-8", "document is not valid UTF-8")
-		return nil, nil, c.diags
+		return nil, nil, nil, c.diags
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 		c.errorf(Pos{Line: 1, Column: 1}, "", "empty-document", "write an Arazzo document: arazzo, info, sourceDescriptions and workflows", "document is empty")
-		return nil, nil, c.diags
+		return nil, nil, nil, c.diags
 	} else if err != nil {
 		c.errorf(yamlErrPos(err), "", "yaml-syntax", "fix the YAML/JSON syntax at this line", "cannot parse the document: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-		return nil, nil, c.diags
+		return nil, nil, nil, c.diags
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
@@ -360,14 +367,14 @@ func decodeYAML(file string, data []byte) (root *jnode, index map[string]Pos, di
 	c.index[""] = Pos{Line: 1, Column: 1}
 	root = c.convert(&doc, "", 0, Pos{Line: 1, Column: 1})
 	if c.aborted {
-		return nil, nil, c.diags
+		return nil, nil, nil, c.diags
 	}
 	if root == nil {
 		c.errorf(Pos{Line: 1, Column: 1}, "", "empty-document", "write an Arazzo document: arazzo, info, sourceDescriptions and workflows", "document is empty")
-		return nil, nil, c.diags
+		return nil, nil, nil, c.diags
 	}
 	c.index[""] = root.pos
-	return root, c.index, c.diags
+	return root, c.index, c.order, c.diags
 }
 
 func hasUTF16BOM(data []byte) bool {

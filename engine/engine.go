@@ -18,6 +18,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +70,14 @@ func WithWorkflowInputs(inputs map[string]map[string]any) RunOption {
 	return runner.WithWorkflowInputs(inputs)
 }
 
+// WithInputOrder gives the written member order of the objects in the
+// inputs, so that an object input sent as a parameter or body keeps it;
+// arazzo.DecodeValue returns one for an inputs file. Without it such
+// objects are sent with their members sorted by name.
+func WithInputOrder(memberOrder func(obj map[string]any) []string) RunOption {
+	return runner.WithInputOrder(memberOrder)
+}
+
 // WithResendInDoubt lets a resumed run send again a non-idempotent
 // request whose outcome its journal does not know.
 func WithResendInDoubt() RunOption { return runner.WithResendInDoubt() }
@@ -91,11 +102,12 @@ func (e *ValidationError) Error() string {
 }
 
 type config struct {
-	run        runner.Options
-	validate   arazzo.ValidateOptions
-	fetch      fetch.Options
-	runTimeout time.Duration
-	secrets    []string
+	run         runner.Options
+	validate    arazzo.ValidateOptions
+	fetch       fetch.Options
+	runTimeout  time.Duration
+	secrets     []string
+	perWorkflow bool
 }
 
 // Option configures Open.
@@ -143,6 +155,18 @@ func WithAllowHosts(hosts ...string) Option {
 func WithAllowPaths(dirs ...string) Option {
 	return func(cfg *config) { cfg.fetch.AllowPaths = append(cfg.fetch.AllowPaths, dirs...) }
 }
+
+// WithPerWorkflowValidation makes Run refuse a workflow only for the
+// validation errors that concern it: errors inside that workflow or a
+// workflow it can start (workflowId steps, goto and retry targets,
+// dependsOn, across documents), and errors outside every workflow (info,
+// sourceDescriptions, components) of the documents involved. A document
+// that has one broken workflow then still runs its other workflows, and
+// running the broken one returns a *ValidationError listing its own
+// errors. RunAll still refuses a document with any error, since it runs
+// every workflow. Without this option a document with errors runs nothing,
+// which is what the CLI does.
+func WithPerWorkflowValidation() Option { return func(cfg *config) { cfg.perWorkflow = true } }
 
 // WithClock replaces the clock used for waiting between retries.
 func WithClock(c Clock) Option { return func(cfg *config) { cfg.run.Clock = c } }
@@ -304,10 +328,13 @@ func (d *Document) File() string { return d.file }
 
 func (d *Document) getRunner() (*runner.Runner, error) {
 	d.once.Do(func() {
-		if d.diags.HasErrors() {
+		if d.diags.HasErrors() && !d.cfg.perWorkflow {
 			d.runnerErr = &ValidationError{File: d.file, Diagnostics: d.diags}
 			return
 		}
+		// With per-workflow validation the runner is built despite errors:
+		// runner.New compiles each workflow on its own, and Run checks
+		// the errors that concern the workflow before running it.
 		d.runner, d.runnerErr = runner.New(d.Bundle, d.cfg.run)
 	})
 	return d.runner, d.runnerErr
@@ -315,11 +342,17 @@ func (d *Document) getRunner() (*runner.Runner, error) {
 
 // Run runs the workflow workflowID with inputs. It returns the result
 // whenever the workflow ran; the error is a *StepError when it failed, a
-// *ValidationError when the document has errors.
+// *ValidationError when the document has errors (with
+// WithPerWorkflowValidation: errors that concern this workflow).
 func (d *Document) Run(ctx context.Context, workflowID string, inputs map[string]any, opts ...RunOption) (*Result, error) {
 	r, err := d.getRunner()
 	if err != nil {
 		return nil, err
+	}
+	if d.cfg.perWorkflow && d.diags.HasErrors() {
+		if errs := d.WorkflowErrors(workflowID); len(errs) > 0 {
+			return nil, &ValidationError{File: d.file, Diagnostics: errs}
+		}
 	}
 	if d.cfg.runTimeout > 0 {
 		var cancel context.CancelFunc
@@ -330,8 +363,13 @@ func (d *Document) Run(ctx context.Context, workflowID string, inputs map[string
 }
 
 // RunAll runs every workflow of the document in dependsOn order, with
-// inputs[workflowID] as each one's inputs.
+// inputs[workflowID] as each one's inputs. It refuses a document with
+// errors, per-workflow validation or not: every error concerns some
+// workflow it would run.
 func (d *Document) RunAll(ctx context.Context, inputs map[string]map[string]any, opts ...RunOption) ([]*Result, error) {
+	if d.diags.HasErrors() {
+		return nil, &ValidationError{File: d.file, Diagnostics: d.diags}
+	}
 	r, err := d.getRunner()
 	if err != nil {
 		return nil, err
@@ -399,4 +437,86 @@ func (d *Document) Close() error {
 		r.Close()
 	}
 	return nil
+}
+
+// WorkflowErrors returns the errors of the document that concern running
+// workflowID (see WithPerWorkflowValidation): those located in it or in a
+// workflow it can start, directly or through others, and those outside
+// every workflow of each document involved. It is empty for an unknown
+// workflow id, which Run reports itself.
+func (d *Document) WorkflowErrors(workflowID string) arazzo.Diagnostics {
+	root := d.Bundle.Document.Workflow(workflowID)
+	if root == nil {
+		return nil
+	}
+	type place struct {
+		file  string
+		index int // -1: outside every workflow
+	}
+	reached := map[place]bool{}
+	var visit func(b *arazzo.Bundle, w *arazzo.Workflow)
+	visit = func(b *arazzo.Bundle, w *arazzo.Workflow) {
+		file := b.Document.Location
+		at := place{file, slices.Index(b.Document.Workflows, w)}
+		if reached[at] {
+			return
+		}
+		reached[at] = true
+		reached[place{file, -1}] = true
+		for _, ref := range startedWorkflows(w) {
+			// An unresolvable reference is an error located in w.
+			if tb, tw, err := b.ResolveWorkflow(ref); err == nil {
+				visit(tb, tw)
+			}
+		}
+	}
+	visit(d.Bundle, root)
+	var out arazzo.Diagnostics
+	for _, x := range d.diags.Errors() {
+		file := x.File
+		if file == "" {
+			file = d.Bundle.Document.Location
+		}
+		if reached[place{file, workflowIndex(x.Path)}] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// startedWorkflows lists the workflow references through which w can start
+// another workflow: dependsOn, workflowId steps, and goto and retry
+// actions of its steps and of the workflow itself.
+func startedWorkflows(w *arazzo.Workflow) []string {
+	refs := append([]string(nil), w.DependsOn...)
+	actions := append(append([]*arazzo.Action(nil), w.SuccessActions...), w.FailureActions...)
+	for _, s := range w.Steps {
+		if s == nil {
+			continue
+		}
+		if s.WorkflowID != "" {
+			refs = append(refs, s.WorkflowID)
+		}
+		actions = append(append(actions, s.OnSuccess...), s.OnFailure...)
+	}
+	for _, a := range actions {
+		if a != nil && a.WorkflowID != "" {
+			refs = append(refs, a.WorkflowID)
+		}
+	}
+	return refs
+}
+
+// workflowIndex returns N for a diagnostic path under /workflows/N, else -1.
+func workflowIndex(path string) int {
+	rest, ok := strings.CutPrefix(path, "/workflows/")
+	if !ok {
+		return -1
+	}
+	n, _, _ := strings.Cut(rest, "/")
+	i, err := strconv.Atoi(n)
+	if err != nil || i < 0 {
+		return -1
+	}
+	return i
 }

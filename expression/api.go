@@ -68,6 +68,20 @@ type Options struct {
 	// Version is the Arazzo version of the document ("1.0.1", "1.1.0"); it
 	// selects the grammar. Empty means the newest.
 	Version string
+	// MemberOrder, when set, gives the written member order of the objects
+	// CompileValue compiles (arazzo.Document.MemberOrder); the objects a
+	// Value builds keep it (see MemberRecorder). Nil means sorted by name.
+	MemberOrder func(obj map[string]any) []string
+}
+
+// MemberRecorder is implemented by a Context that wants the member order of
+// the objects a Value builds while evaluated against it. Go maps have no
+// order; an object in a document that holds expressions is evaluated into a
+// new map, and RecordMembers gives that map's members in the order the
+// document wrote them (a caller that serializes it, as the runner does for
+// parameters and bodies, can keep that order). keys must not be modified.
+type MemberRecorder interface {
+	RecordMembers(obj map[string]any, keys []string)
 }
 
 // Warning is a non-fatal finding while parsing: a lenient form was

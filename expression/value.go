@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/go-arazzo/arazzo/internal/keyorder"
 )
 
 // Stringify renders v the way an embedded expression is substituted into a
@@ -104,6 +106,9 @@ func (n *mapNode) eval(ctx Context) (any, error) {
 		}
 		m[k] = v
 	}
+	if r, ok := ctx.(MemberRecorder); ok {
+		r.RecordMembers(m, n.keys)
+	}
 	return m, nil
 }
 
@@ -183,11 +188,7 @@ func (c *valueCompiler) compile(v any, path string) (valueNode, error) {
 		if spec, ok := asSelector(t); ok && isV11(c.opts.Version) {
 			return c.selector(spec, path)
 		}
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Clone(keyorder.Members(t, c.opts.MemberOrder))
 		n := &mapNode{keys: keys, vals: make([]valueNode, len(keys))}
 		constant := true
 		for i, k := range keys {

@@ -121,6 +121,9 @@ type RequestBody struct {
 	ContentTypes []string
 	// Encodings per content type, then per property (multipart and form).
 	Encodings map[string]map[string]Encoding
+	// XML maps XML content types to the XML shape of their schema, which
+	// object payloads sent as XML follow.
+	XML map[string]*XMLShape
 }
 
 // Encoding is a multipart/form property encoding.
@@ -151,7 +154,17 @@ type ParamValue struct {
 	Name  string
 	In    string
 	Value any // generic JSON value
+	// Order gives the written member order of objects in Value; nil sends
+	// members sorted by name.
+	Order MemberOrder
 }
+
+// MemberOrder reports the order in which an object's members were written
+// (nil when unknown). Decoded objects are Go maps, which have no order;
+// arazzo.Document.MemberOrder and arazzo.DecodeValue provide one. Object
+// parameters, form, multipart, JSON and XML bodies follow it; members it
+// does not name follow in sorted order.
+type MemberOrder func(obj map[string]any) []string
 
 // File is a binary value with the metadata a multipart file part needs.
 type File struct {
@@ -166,4 +179,7 @@ type Body struct {
 	ContentType string
 	// Value is generic JSON, a string, []byte or *File.
 	Value any
+	// Order gives the written member order of objects in Value; nil sends
+	// members sorted by name.
+	Order MemberOrder
 }

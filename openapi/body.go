@@ -13,11 +13,16 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-arazzo/arazzo/internal/keyorder"
 )
 
 // EncodeBody serializes v as contentType (JSON and +json, form-urlencoded,
 // multipart/form-data with file parts for []byte and *File values, XML from
-// a string, text/*, octet-stream and other raw types from string or bytes).
+// a string or from data (elements named after the members, root <root>;
+// BuildRequest follows the body schema's XML Object instead), text/*,
+// octet-stream and other raw types from string or bytes). Object members
+// are sorted by name (BuildRequest keeps Body.Order).
 // It returns the bytes and the Content-Type header value to send (with a
 // multipart boundary when needed). enc holds the per-property encodings of
 // form and multipart bodies; it may be nil.
@@ -28,30 +33,45 @@ import (
 // inferred from v (JSON for data, octet-stream for bytes, text/plain for a
 // string).
 func EncodeBody(contentType string, v any, enc map[string]Encoding) ([]byte, string, error) {
-	return appendBody(nil, contentType, v, enc)
+	return appendBody(nil, contentType, v, bodyOpts{enc: enc})
+}
+
+// bodyOpts is what encoding a body needs besides the value and its media
+// type.
+type bodyOpts struct {
+	// enc holds the per-property encodings of form and multipart bodies.
+	enc map[string]Encoding
+	// xml maps the body's schema to XML elements and attributes.
+	xml *XMLShape
+	// ord gives the written member order of objects.
+	ord keyorder.Lookup
 }
 
 // appendBody is EncodeBody appending to buf.
-func appendBody(buf []byte, contentType string, v any, enc map[string]Encoding) ([]byte, string, error) {
+func appendBody(buf []byte, contentType string, v any, o bodyOpts) ([]byte, string, error) {
 	if contentType == "" {
 		contentType = inferContentType(v)
 	}
 	media := mediaType(contentType)
 	switch {
 	case isJSON(media):
-		return appendJSONBody(buf, contentType, v)
+		return appendJSONBody(buf, contentType, v, o.ord)
 	case media == "application/x-www-form-urlencoded":
-		b, err := appendForm(buf, v, enc)
+		b, err := appendForm(buf, v, o.enc, o.ord)
 		return b, contentType, err
 	case strings.HasPrefix(media, "multipart/"):
-		return encodeMultipart(contentType, media, v, enc)
+		return encodeMultipart(contentType, media, v, o)
 	case isXML(media):
 		switch t := v.(type) {
 		case string, []byte, *File, nil:
 			b, err := appendRaw(buf, t)
 			return b, contentType, err
 		}
-		return nil, "", fmt.Errorf("cannot encode a %s as %s: give the XML document as a string", describe(v), contentType)
+		b, err := appendXMLDocument(buf, v, o.xml, o.ord)
+		if err != nil {
+			return nil, "", fmt.Errorf("cannot encode the request body as %s: %w", contentType, err)
+		}
+		return b, contentType, nil
 	}
 	// text/* and every other media type: raw bytes, or the text of a value.
 	switch v.(type) {
@@ -59,10 +79,10 @@ func appendBody(buf []byte, contentType string, v any, enc map[string]Encoding) 
 		b, err := appendRaw(buf, v)
 		return b, contentType, err
 	}
-	if sh, _, _ := explore(v); sh == shapeScalar {
+	if sh, _, _ := explore(v, nil); sh == shapeScalar {
 		return appendScalar(buf, v, escNone), contentType, nil
 	}
-	b, err := appendJSON(buf, v, 0)
+	b, err := appendJSON(buf, v, 0, o.ord)
 	return b, contentType, err
 }
 
@@ -116,7 +136,7 @@ func isXML(media string) bool {
 }
 
 func describe(v any) string {
-	switch sh, _, _ := explore(v); sh {
+	switch sh, _, _ := explore(v, nil); sh {
 	case shapeArray:
 		return "array"
 	case shapeObject:
@@ -125,7 +145,7 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func appendJSONBody(buf []byte, contentType string, v any) ([]byte, string, error) {
+func appendJSONBody(buf []byte, contentType string, v any, ord keyorder.Lookup) ([]byte, string, error) {
 	switch t := v.(type) {
 	case string:
 		if json.Valid([]byte(t)) {
@@ -138,7 +158,7 @@ func appendJSONBody(buf []byte, contentType string, v any) ([]byte, string, erro
 			return append(buf, t.Data...), contentType, nil
 		}
 	}
-	b, err := appendJSON(buf, v, 0)
+	b, err := appendJSON(buf, v, 0, ord)
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot encode the request body as %s: %w", contentType, err)
 	}
@@ -148,10 +168,10 @@ func appendJSONBody(buf []byte, contentType string, v any) ([]byte, string, erro
 // maxJSONNest bounds appendJSON's recursion (self-referential Go values).
 const maxJSONNest = 1000
 
-// appendJSON appends v as JSON. Generic JSON values are written directly
-// (object members in sorted key order, like encoding/json); anything else
-// goes through encoding/json.
-func appendJSON(buf []byte, v any, depth int) ([]byte, error) {
+// appendJSON appends v as JSON. Generic JSON values are written directly,
+// object members in the order ord recorded, else sorted by name (like
+// encoding/json); anything else goes through encoding/json.
+func appendJSON(buf []byte, v any, depth int, ord keyorder.Lookup) ([]byte, error) {
 	if depth > maxJSONNest {
 		return nil, errors.New("value nested too deeply (a cycle?)")
 	}
@@ -180,13 +200,13 @@ func appendJSON(buf []byte, v any, depth int) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = appendJSON(buf, e, depth+1); err != nil {
+			if buf, err = appendJSON(buf, e, depth+1, ord); err != nil {
 				return nil, err
 			}
 		}
 		return append(buf, ']'), nil
 	case map[string]any:
-		return appendJSONObject(buf, t, depth)
+		return appendJSONObject(buf, t, depth, ord)
 	case *File:
 		if t == nil {
 			return append(buf, "null"...), nil
@@ -200,16 +220,22 @@ func appendJSON(buf []byte, v any, depth int) ([]byte, error) {
 	return append(buf, b...), nil
 }
 
-func appendJSONObject(buf []byte, m map[string]any, depth int) ([]byte, error) {
-	// Sort keys without allocating for small objects.
-	var small [16]string
-	keys := small[:0]
-	for k := range m {
-		keys = append(keys, k)
+func appendJSONObject(buf []byte, m map[string]any, depth int, ord keyorder.Lookup) ([]byte, error) {
+	keys := keyorder.Exact(m, ord)
+	if keys == nil && ord != nil && ord(m) != nil {
+		keys = keyorder.Members(m, ord) // recorded, then changed
 	}
-	for i := 1; i < len(keys); i++ { // insertion sort: objects are small
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
+	if keys == nil {
+		// Sort, without allocating for small objects.
+		var small [16]string
+		keys = small[:0]
+		for k := range m {
+			keys = append(keys, k)
+		}
+		for i := 1; i < len(keys); i++ { // insertion sort: objects are small
+			for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+				keys[j], keys[j-1] = keys[j-1], keys[j]
+			}
 		}
 	}
 	buf = append(buf, '{')
@@ -220,7 +246,7 @@ func appendJSONObject(buf []byte, m map[string]any, depth int) ([]byte, error) {
 		buf = appendJSONString(buf, k)
 		buf = append(buf, ':')
 		var err error
-		if buf, err = appendJSON(buf, m[k], depth+1); err != nil {
+		if buf, err = appendJSON(buf, m[k], depth+1, ord); err != nil {
 			return nil, err
 		}
 	}
@@ -301,12 +327,12 @@ func appendJSONString(buf []byte, s string) []byte {
 
 // appendForm encodes an application/x-www-form-urlencoded body. A string or
 // bytes payload is taken to be already encoded.
-func appendForm(buf []byte, v any, enc map[string]Encoding) ([]byte, error) {
+func appendForm(buf []byte, v any, enc map[string]Encoding, ord keyorder.Lookup) ([]byte, error) {
 	switch t := v.(type) {
 	case string, []byte, *File, nil:
 		return appendRaw(buf, t)
 	}
-	sh, _, obj := explore(v)
+	sh, _, obj := explore(v, ord)
 	if sh != shapeObject {
 		return nil, fmt.Errorf("cannot encode a %s as application/x-www-form-urlencoded: give an object whose members become the form fields", describe(v))
 	}
@@ -319,7 +345,7 @@ func appendForm(buf []byte, v any, enc map[string]Encoding) ([]byte, error) {
 			}
 			explode = e.Explode
 		}
-		switch msh, arr, sub := explore(m.v); {
+		switch msh, arr, sub := explore(m.v, ord); {
 		case msh == shapeScalar:
 			buf = appendFormPair(buf, m.k, formText(m.v))
 		case style == "deepObject" && msh == shapeObject:
@@ -346,7 +372,7 @@ func appendForm(buf []byte, v any, enc map[string]Encoding) ([]byte, error) {
 		default:
 			// Nested objects: JSON, the common expectation of form APIs
 			// that accept structured fields.
-			j, err := appendJSON(nil, m.v, 0)
+			j, err := appendJSON(nil, m.v, 0, ord)
 			if err != nil {
 				return nil, err
 			}
@@ -375,14 +401,14 @@ func appendFormPair(buf []byte, k, v string) []byte {
 
 // encodeMultipart encodes a multipart body: one part per object member (one
 // per item for arrays), file parts for []byte and *File values.
-func encodeMultipart(contentType, media string, v any, enc map[string]Encoding) ([]byte, string, error) {
+func encodeMultipart(contentType, media string, v any, o bodyOpts) ([]byte, string, error) {
 	switch t := v.(type) {
 	case string, []byte:
 		// A pre-built multipart body: the caller owns the boundary.
 		b, err := appendRaw(nil, t)
 		return b, contentType, err
 	}
-	sh, _, obj := explore(v)
+	sh, _, obj := explore(v, o.ord)
 	if sh != shapeObject {
 		return nil, "", fmt.Errorf("cannot encode a %s as %s: give an object whose members become the parts", describe(v), media)
 	}
@@ -394,16 +420,16 @@ func encodeMultipart(contentType, media string, v any, enc map[string]Encoding) 
 		}
 	}
 	for _, m := range obj {
-		e := enc[m.k]
+		e := o.enc[m.k]
 		if arr, ok := asPartList(m.v); ok {
 			for _, item := range arr {
-				if err := writePart(w, m.k, item, e); err != nil {
+				if err := writePart(w, m.k, item, e, o.ord); err != nil {
 					return nil, "", err
 				}
 			}
 			continue
 		}
-		if err := writePart(w, m.k, m.v, e); err != nil {
+		if err := writePart(w, m.k, m.v, e, o.ord); err != nil {
 			return nil, "", err
 		}
 	}
@@ -419,13 +445,13 @@ func asPartList(v any) ([]any, bool) {
 	if _, isBytes := v.([]byte); isBytes {
 		return nil, false
 	}
-	sh, arr, _ := explore(v)
+	sh, arr, _ := explore(v, nil)
 	return arr, sh == shapeArray
 }
 
 var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "%0D", "\n", "%0A")
 
-func writePart(w *multipart.Writer, name string, v any, e Encoding) error {
+func writePart(w *multipart.Writer, name string, v any, e Encoding, ord keyorder.Lookup) error {
 	h := textproto.MIMEHeader{}
 	var data []byte
 	switch t := v.(type) {
@@ -459,11 +485,11 @@ func writePart(w *multipart.Writer, name string, v any, e Encoding) error {
 	if h.Get("Content-Disposition") == "" {
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"`, quoteEscaper.Replace(name)))
 		ct := e.ContentType
-		if sh, _, _ := explore(v); sh != shapeScalar {
+		if sh, _, _ := explore(v, nil); sh != shapeScalar {
 			if ct == "" || strings.Contains(ct, ",") {
 				ct = "application/json"
 			}
-			b, err := appendBodyForPart(ct, v)
+			b, _, err := appendBody(nil, ct, v, bodyOpts{ord: ord})
 			if err != nil {
 				return fmt.Errorf("multipart part %q: %w", name, err)
 			}
@@ -481,9 +507,4 @@ func writePart(w *multipart.Writer, name string, v any, e Encoding) error {
 	}
 	_, err = pw.Write(data)
 	return err
-}
-
-func appendBodyForPart(ct string, v any) ([]byte, error) {
-	b, _, err := appendBody(nil, ct, v, nil)
-	return b, err
 }

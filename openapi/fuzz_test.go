@@ -1,7 +1,11 @@
 package openapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -54,6 +58,59 @@ func FuzzNewRequest(f *testing.F) {
 					t.Fatalf("built URL %q does not parse: %v", req.URL.String(), err)
 				}
 			}
+		}
+	})
+}
+
+// FuzzXMLBody: any JSON value, written as XML with or without the schema's
+// XML Object, is either refused with an error or a well-formed document
+// with one root element.
+func FuzzXMLBody(f *testing.F) {
+	f.Add([]byte(`{"id":1,"name":"Rex & <Co>","photoUrls":["a","b"],"tags":["x"],"parent":{"id":2}}`), true)
+	f.Add([]byte(`[{"id":1},{"id":2}]`), true)
+	f.Add([]byte(`{"isbn":"1","lang":"en","title":"]]>"}`), false)
+	f.Add([]byte(`{"a b":1}`), false)
+	f.Add([]byte(`"\u0001"`), false)
+	doc, err := Load(context.Background(), []byte(petXMLDescription), "pets.yaml", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	pet := doc.OperationByID("addPet").RequestBody.xmlShape("application/xml")
+	f.Fuzz(func(t *testing.T, data []byte, withShape bool) {
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		var shape *XMLShape
+		if withShape {
+			shape = pet
+		}
+		out, err := appendXMLDocument(nil, v, shape, nil)
+		if err != nil {
+			return
+		}
+		d := xml.NewDecoder(bytes.NewReader(out))
+		roots, depth := 0, 0
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("not well-formed: %v\n%s", err, out)
+			}
+			switch tok.(type) {
+			case xml.StartElement:
+				if depth == 0 {
+					roots++
+				}
+				depth++
+			case xml.EndElement:
+				depth--
+			}
+		}
+		if roots != 1 {
+			t.Fatalf("%d root elements:\n%s", roots, out)
 		}
 	})
 }

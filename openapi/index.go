@@ -156,6 +156,19 @@ func (l *loader) operation(ctx *opContext, item *yaml.Node, itemLoc string, n *y
 
 	if ctx.swagger {
 		op.RequestBody = swaggerBody(body2, form2, consumes)
+		if op.RequestBody != nil && len(body2) > 0 {
+			for _, ct := range op.RequestBody.ContentTypes {
+				if !isXML(mediaType(ct)) {
+					continue
+				}
+				if sh := l.xmlShapeOf(mapGet(body2[0], "schema"), loc, 0, l.xmlMemo()); sh != nil {
+					if op.RequestBody.XML == nil {
+						op.RequestBody.XML = map[string]*XMLShape{}
+					}
+					op.RequestBody.XML[ct] = sh
+				}
+			}
+		}
 	} else if rb, rbLoc := l.resolve(mapGet(n, "requestBody"), loc); rb != nil && rb.Kind == yaml.MappingNode {
 		op.RequestBody = l.requestBody(rb, rbLoc)
 	}
@@ -339,6 +352,14 @@ func (l *loader) requestBody(n *yaml.Node, loc string) *RequestBody {
 			}
 			rb.Encodings[ct][prop] = enc
 		})
+		if isXML(mediaType(ct)) {
+			if sh := l.xmlShapeOf(mapGet(mt, "schema"), mtLoc, 0, l.xmlMemo()); sh != nil {
+				if rb.XML == nil {
+					rb.XML = map[string]*XMLShape{}
+				}
+				rb.XML[ct] = sh
+			}
+		}
 	})
 	return rb
 }

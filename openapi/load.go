@@ -85,6 +85,16 @@ type loader struct {
 	docs map[string]*yaml.Node // parsed documents by location
 	raw  map[string][]byte     // bytes by location, shared with kin-openapi
 	bad  map[string]error      // locations that failed to load
+	// xml memoises the XML shapes of schemas (see xmlShapeOf).
+	xml map[*yaml.Node]*XMLShape
+}
+
+// xmlMemo returns the loader's XML shape memo.
+func (l *loader) xmlMemo() map[*yaml.Node]*XMLShape {
+	if l.xml == nil {
+		l.xml = map[*yaml.Node]*XMLShape{}
+	}
+	return l.xml
 }
 
 // read returns the bytes at loc through the fetcher, cached.

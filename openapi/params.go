@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+
+	"github.com/go-arazzo/arazzo/internal/keyorder"
 )
 
 // Parameter serialization follows the OpenAPI 3 style/explode rules (the
@@ -122,7 +124,7 @@ func appendScalar(buf []byte, v any, mode escMode) []byte {
 		return strconv.AppendBool(buf, rv.Bool())
 	}
 	var tmp []byte
-	tmp, err := appendJSON(tmp, v, 0)
+	tmp, err := appendJSON(tmp, v, 0, nil)
 	if err != nil {
 		tmp = fmt.Appendf(tmp[:0], "%v", v)
 	}
@@ -156,9 +158,9 @@ type kv struct {
 	v any
 }
 
-// explore returns v's shape, its items when an array and its members (in
-// sorted key order) when an object.
-func explore(v any) (shape, []any, []kv) {
+// explore returns v's shape, its items when an array and its members when
+// an object: in the order ord recorded for the object, else sorted by name.
+func explore(v any, ord keyorder.Lookup) (shape, []any, []kv) {
 	switch t := v.(type) {
 	case nil, string, bool, float64, int, int64, json.Number, []byte, *File:
 		return shapeScalar, nil, nil
@@ -171,7 +173,7 @@ func explore(v any) (shape, []any, []kv) {
 		}
 		return shapeArray, out, nil
 	case map[string]any:
-		return shapeObject, nil, sortedMembers(t)
+		return shapeObject, nil, members(t, ord)
 	case map[string]string:
 		m := make([]kv, 0, len(t))
 		for k, s := range t {
@@ -203,17 +205,17 @@ func explore(v any) (shape, []any, []kv) {
 		if rv.IsNil() {
 			return shapeScalar, nil, nil
 		}
-		return explore(rv.Elem().Interface())
+		return explore(rv.Elem().Interface(), ord)
 	}
 	return shapeScalar, nil, nil
 }
 
-func sortedMembers(m map[string]any) []kv {
-	out := make([]kv, 0, len(m))
-	for k, v := range m {
-		out = append(out, kv{k, v})
+func members(m map[string]any, ord keyorder.Lookup) []kv {
+	names := keyorder.Members(m, ord)
+	out := make([]kv, len(names))
+	for i, k := range names {
+		out[i] = kv{k, m[k]}
 	}
-	slices.SortFunc(out, func(a, b kv) int { return cmpString(a.k, b.k) })
 	return out
 }
 
@@ -255,8 +257,8 @@ func appendList(buf []byte, arr []any, obj []kv, sep, kvSep string, mode escMode
 // appendPathValue serializes a path parameter value (simple, label or
 // matrix style) with every character outside the unreserved set
 // percent-encoded.
-func appendPathValue(buf []byte, name string, v any, style string, explode bool) []byte {
-	sh, arr, obj := explore(v)
+func appendPathValue(buf []byte, name string, v any, style string, explode bool, ord keyorder.Lookup) []byte {
+	sh, arr, obj := explore(v, ord)
 	const mode = escUnreserved
 	switch style {
 	case "label":
@@ -319,7 +321,7 @@ func appendSimple(buf []byte, v any, sh shape, arr []any, obj []kv, explode bool
 
 // appendQueryParam appends the query pairs of one parameter to the query
 // string in buf.
-func appendQueryParam(buf []byte, name string, v any, style string, explode, allowReserved bool) []byte {
+func appendQueryParam(buf []byte, name string, v any, style string, explode, allowReserved bool, ord keyorder.Lookup) []byte {
 	mode := escUnreserved
 	if allowReserved {
 		mode = escReserved
@@ -331,7 +333,7 @@ func appendQueryParam(buf []byte, name string, v any, style string, explode, all
 		buf = appendEscaped(buf, name, escUnreserved)
 		return append(buf, '=')
 	}
-	sh, arr, obj := explore(v)
+	sh, arr, obj := explore(v, ord)
 	if sh == shapeScalar {
 		return appendScalar(pair(buf, name), v, mode)
 	}
@@ -339,7 +341,7 @@ func appendQueryParam(buf []byte, name string, v any, style string, explode, all
 	switch style {
 	case "deepObject":
 		if sh == shapeObject {
-			return appendDeep(buf, name, obj, mode, 0)
+			return appendDeep(buf, name, obj, mode, 0, ord)
 		}
 		explode = true
 	case "spaceDelimited":
@@ -372,13 +374,13 @@ func appendQueryParam(buf []byte, name string, v any, style string, explode, all
 const maxDeep = 32
 
 // appendDeep serializes members in deepObject style: name[k]=v.
-func appendDeep(buf []byte, prefix string, obj []kv, mode escMode, depth int) []byte {
+func appendDeep(buf []byte, prefix string, obj []kv, mode escMode, depth int, ord keyorder.Lookup) []byte {
 	for _, m := range obj {
 		key := prefix + "[" + m.k + "]"
-		sh, arr, sub := explore(m.v)
+		sh, arr, sub := explore(m.v, ord)
 		switch {
 		case sh == shapeObject && depth < maxDeep:
-			buf = appendDeep(buf, key, sub, mode, depth+1)
+			buf = appendDeep(buf, key, sub, mode, depth+1, ord)
 		case sh == shapeArray:
 			for _, e := range arr {
 				buf = appendDeepPair(buf, key, e, mode)
@@ -400,15 +402,15 @@ func appendDeepPair(buf []byte, key string, v any, mode escMode) []byte {
 }
 
 // appendHeaderValue serializes a header value in simple style, unescaped.
-func appendHeaderValue(buf []byte, v any, explode bool) []byte {
-	sh, arr, obj := explore(v)
+func appendHeaderValue(buf []byte, v any, explode bool, ord keyorder.Lookup) []byte {
+	sh, arr, obj := explore(v, ord)
 	return appendSimple(buf, v, sh, arr, obj, explode, escNone)
 }
 
 // appendCookie appends the cookie pairs of one parameter, "; "-separated.
 // style "cookie" (OpenAPI 3.2) sends values as they are; form (the default)
 // percent-encodes them.
-func appendCookie(buf []byte, name string, v any, style string, explode bool) []byte {
+func appendCookie(buf []byte, name string, v any, style string, explode bool, ord keyorder.Lookup) []byte {
 	mode := escUnreserved
 	if style == "cookie" {
 		mode = escNone
@@ -420,7 +422,7 @@ func appendCookie(buf []byte, name string, v any, style string, explode bool) []
 		buf = append(buf, name...)
 		return append(buf, '=')
 	}
-	sh, arr, obj := explore(v)
+	sh, arr, obj := explore(v, ord)
 	switch {
 	case sh == shapeScalar:
 		return appendScalar(pair(buf, name), v, mode)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/go-arazzo/arazzo/internal/keyorder"
 )
 
 // NewRequest builds the HTTP request for op against baseURL (an already
@@ -175,8 +177,9 @@ func build(method, base, template string, op *Operation, params []ParamValue, bo
 		pv := &params[i]
 		in, style, explode, allowReserved, ct := settings(op, pv)
 		v := pv.Value
+		ord := keyorder.Lookup(pv.Order)
 		if ct != "" && in != "querystring" {
-			b, _, err := EncodeBody(ct, v, nil)
+			b, _, err := appendBody(nil, ct, v, bodyOpts{ord: ord})
 			if err != nil {
 				return Parts{}, fmt.Errorf("parameter %q (in %s)%s: %w", pv.Name, in, opWhere(op), err)
 			}
@@ -186,9 +189,9 @@ func build(method, base, template string, op *Operation, params []ParamValue, bo
 		case "path":
 			// substituted above
 		case "query":
-			query = appendQueryParam(query, pv.Name, v, style, explode, allowReserved)
+			query = appendQueryParam(query, pv.Name, v, style, explode, allowReserved, ord)
 		case "querystring":
-			q, err := querystring(v, ct)
+			q, err := querystring(v, ct, ord)
 			if err != nil {
 				return Parts{}, fmt.Errorf("parameter %q (in querystring)%s: %w", pv.Name, opWhere(op), err)
 			}
@@ -200,14 +203,14 @@ func build(method, base, template string, op *Operation, params []ParamValue, bo
 			}
 		case "header":
 			var tmp [128]byte
-			hv := string(appendHeaderValue(tmp[:0], v, explode))
+			hv := string(appendHeaderValue(tmp[:0], v, explode, ord))
 			if err := checkHeader(pv.Name, hv); err != nil {
 				return Parts{}, fmt.Errorf("parameter %q (in header)%s: %w", pv.Name, opWhere(op), err)
 			}
 			headers = append(headers, *pv)
 			headerVals = append(headerVals, hv)
 		case "cookie":
-			cookie = appendCookie(cookie, pv.Name, v, style, explode)
+			cookie = appendCookie(cookie, pv.Name, v, style, explode, ord)
 		default:
 			return Parts{}, fmt.Errorf("parameter %q%s has location %q; use path, query, querystring, header or cookie", pv.Name, opWhere(op), in)
 		}
@@ -234,12 +237,13 @@ func build(method, base, template string, op *Operation, params []ParamValue, bo
 		if ct == "" && op != nil && op.RequestBody != nil && len(op.RequestBody.ContentTypes) > 0 {
 			ct = op.RequestBody.ContentTypes[0]
 		}
-		var enc map[string]Encoding
+		o := bodyOpts{ord: keyorder.Lookup(body.Order)}
 		if op != nil && op.RequestBody != nil {
-			enc = op.RequestBody.Encodings[ct]
+			o.enc = op.RequestBody.Encodings[ct]
+			o.xml = op.RequestBody.xmlShape(ct)
 		}
 		var err error
-		reqBody, contentType, err = appendBody(make([]byte, 0, 256), ct, body.Value, enc)
+		reqBody, contentType, err = appendBody(make([]byte, 0, 256), ct, body.Value, o)
 		if err != nil {
 			return Parts{}, fmt.Errorf("request body%s: %w", opWhere(op), err)
 		}
@@ -315,14 +319,15 @@ func appendPath(buf []byte, template string, op *Operation, params []ParamValue)
 				continue
 			}
 			v := pv.Value
+			ord := keyorder.Lookup(pv.Order)
 			if ct != "" {
-				b, _, err := EncodeBody(ct, v, nil)
+				b, _, err := appendBody(nil, ct, v, bodyOpts{ord: ord})
 				if err != nil {
 					return nil, fmt.Errorf("path parameter %q%s: %w", name, opWhere(op), err)
 				}
 				v = string(b)
 			}
-			buf = appendPathValue(buf, name, v, style, explode)
+			buf = appendPathValue(buf, name, v, style, explode, ord)
 			found = true
 			break
 		}
@@ -342,7 +347,7 @@ func appendPath(buf []byte, template string, op *Operation, params []ParamValue)
 // querystring renders an OpenAPI 3.2 querystring parameter: a string is the
 // query string itself; an object is form-encoded, or encoded as ct and
 // percent-encoded whole.
-func querystring(v any, ct string) (string, error) {
+func querystring(v any, ct string, ord keyorder.Lookup) (string, error) {
 	switch t := v.(type) {
 	case nil:
 		return "", nil
@@ -352,10 +357,10 @@ func querystring(v any, ct string) (string, error) {
 		return strings.TrimPrefix(string(t), "?"), nil
 	}
 	if ct == "" || mediaType(ct) == "application/x-www-form-urlencoded" {
-		b, err := appendForm(nil, v, nil)
+		b, err := appendForm(nil, v, nil, ord)
 		return string(b), err
 	}
-	b, _, err := EncodeBody(ct, v, nil)
+	b, _, err := appendBody(nil, ct, v, bodyOpts{ord: ord})
 	if err != nil {
 		return "", err
 	}

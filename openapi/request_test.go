@@ -109,9 +109,9 @@ func TestNewRequestErrors(t *testing.T) {
 	if _, err := NewRequest(ctx, nil, "http://h", nil, nil); err == nil {
 		t.Error("nil operation accepted")
 	}
-	_, err = NewRequest(ctx, &Operation{Method: "POST", Path: "/"}, "http://h", nil, &Body{ContentType: "application/xml", Value: map[string]any{"a": 1.0}})
-	if err == nil || !strings.Contains(err.Error(), "as a string") {
-		t.Errorf("XML from object: %v", err)
+	_, err = NewRequest(ctx, &Operation{Method: "POST", Path: "/"}, "http://h", nil, &Body{ContentType: "application/xml", Value: map[string]any{"1a": 1.0}})
+	if err == nil || !strings.Contains(err.Error(), `"1a" is not a valid XML name`) {
+		t.Errorf("XML member with a name XML cannot hold: %v", err)
 	}
 }
 
@@ -363,7 +363,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		int64(1 << 60), []any{}, map[string]any{}, map[string]any{"z": 1.0, "a": []any{map[string]any{"k": nil}}},
 		json.Number("12.50"), []string{"x"}, map[string]int{"b": 1, "a": 2},
 	} {
-		got, err := appendJSON(nil, v, 0)
+		got, err := appendJSON(nil, v, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -74,7 +74,8 @@ func (r *Runner) confine(st *cstep, req *Request) {
 	headers, query := r.credentialNames()
 	req.Credentials = headers
 	if st.kind == stepOperation {
-		// Built from the source's server URL; path parameters are
+		// Built from a server URL the source describes (its own, or
+		// its operation's) or its override; path parameters are
 		// percent-encoded, so the host cannot differ.
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-arazzo/arazzo/arazzo"
 	"github.com/go-arazzo/arazzo/expression"
+	"github.com/go-arazzo/arazzo/internal/keyorder"
 	"github.com/go-arazzo/arazzo/openapi"
 )
 
@@ -26,6 +27,9 @@ type session struct {
 	steps    int
 	finished map[string]*WorkflowResult // by bundleKey + "\x00" + workflowId
 	inflight map[string]*depCall
+	// memberOrder gives the written order of the members of the objects
+	// in the given inputs and in the documents.
+	memberOrder keyorder.Lookup
 }
 
 type depCall struct {
@@ -39,6 +43,7 @@ func newSession(r *Runner, opts []RunOption) *session {
 		o(&s.cfg)
 	}
 	s.inputs = s.cfg.inputs
+	s.memberOrder = keyorder.Chain(s.cfg.inputOrder, r.plan.memberOrder)
 	return s
 }
 
@@ -121,7 +126,7 @@ func (s *session) dependency(ctx context.Context, cw *cworkflow, inputs map[stri
 	if cw.bundleKey != s.r.plan.root.Document.Location {
 		path = "d:" + cw.bundleKey + "#" + cw.id
 	}
-	c.result = s.runWorkflow(ctx, cw, inputs, depth, chain, path)
+	c.result = s.runWorkflow(ctx, cw, inputs, depth, chain, path, s.memberOrder)
 	s.mu.Lock()
 	delete(s.inflight, key)
 	s.mu.Unlock()
@@ -150,12 +155,41 @@ type workflowRun struct {
 	completed   map[string]bool
 	result      *WorkflowResult
 	steps       map[string]*StepResult
+	// built records the member order of the objects this step attempt's
+	// values built (reset at every attempt, so it stays small); outer gives
+	// the order of objects that came from elsewhere: the caller's values
+	// (inputs), the given inputs, the documents. order is memberOrder as a
+	// func value, made once.
+	built keyorder.Table
+	outer keyorder.Lookup
+	order keyorder.Lookup
+}
+
+// newRun makes the run of cw with (prepared) inputs.
+func (s *session) newRun(cw *cworkflow, inputs map[string]any, depth int, chain []*cworkflow, path string, outer keyorder.Lookup, res *WorkflowResult) *workflowRun {
+	run := &workflowRun{sess: s, wf: cw, depth: depth, chain: chain, inputs: inputs, path: path,
+		stepOutputs: make(map[string]map[string]any, len(cw.steps)),
+		completed:   make(map[string]bool, len(cw.steps)),
+		result:      res, steps: make(map[string]*StepResult, len(cw.steps)), outer: outer}
+	run.order = run.memberOrder
+	return run
+}
+
+// memberOrder is the written member order of an object the run may send.
+func (run *workflowRun) memberOrder(m map[string]any) []string {
+	if k := run.built.Keys(m); k != nil {
+		return k
+	}
+	if run.outer != nil {
+		return run.outer(m)
+	}
+	return nil
 }
 
 // runWorkflow runs cw with inputs at nesting depth; chain holds the
 // workflows being run above it, for cycle detection; path names the run
-// (see workflowRun).
-func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[string]any, depth int, chain []*cworkflow, path string) *WorkflowResult {
+// (see workflowRun); outer gives the member order of the inputs' objects.
+func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[string]any, depth int, chain []*cworkflow, path string, outer keyorder.Lookup) *WorkflowResult {
 	r := s.r
 	start := r.opts.Clock.Now()
 	res := &WorkflowResult{WorkflowID: cw.id, Started: start}
@@ -203,22 +237,22 @@ func (s *session) runWorkflow(ctx context.Context, cw *cworkflow, inputs map[str
 			if dr.Error != nil {
 				msg += ": " + dr.Error.Error()
 			}
+			// Outputs are evaluated however a workflow ends; no step ran.
+			res.Outputs = s.newRun(cw, inputs, depth, chain, path, outer, res).workflowOutputs()
 			return finish(dr.Status, &StepError{WorkflowID: cw.id, Kind: kind, Message: msg, Err: errOf(dr)})
 		}
 	}
 	in, err := cw.prepareInputs(inputs)
 	res.Inputs = in
 	if err != nil {
+		res.Outputs = s.newRun(cw, inputs, depth, chain, path, outer, res).workflowOutputs()
 		return finish(StatusFailed, &StepError{WorkflowID: cw.id, Kind: KindInputs, Message: err.Error(), Err: err})
 	}
 	if r.opts.Observer != nil {
 		r.observe(WorkflowStarted{WorkflowID: cw.id, Inputs: in, Depth: depth, Time: start})
 	}
 
-	run := &workflowRun{sess: s, wf: cw, depth: depth, chain: chain, inputs: in, path: path,
-		stepOutputs: make(map[string]map[string]any, len(cw.steps)),
-		completed:   make(map[string]bool, len(cw.steps)),
-		result:      res, steps: make(map[string]*StepResult, len(cw.steps))}
+	run := s.newRun(cw, in, depth, chain, path, outer, res)
 	status, serr := run.loop(ctx)
 	res.Outputs = run.workflowOutputs()
 	if res.TransferredTo != nil {
@@ -490,7 +524,7 @@ func (run *workflowRun) follow(ctx context.Context, st *cstep, sr *StepResult, a
 	case arazzo.ActionGoto:
 		if a.target != nil {
 			sr.Action = "goto workflow " + a.target.id
-			child := run.runTarget(ctx, st, a, ar.sc)
+			child := run.runTarget(ctx, st, a, ar.sc, true)
 			run.result.TransferredTo = child
 			return decision{end: true, status: child.Status}
 		}
@@ -552,7 +586,7 @@ func (run *workflowRun) stepError(st *cstep, ar *attemptResult, msg string) *Ste
 func (run *workflowRun) runRetryTarget(ctx context.Context, st *cstep, a *caction) (decision, bool) {
 	switch {
 	case a.target != nil:
-		child := run.runTarget(ctx, st, a, nil)
+		child := run.runTarget(ctx, st, a, nil, false)
 		if child.Status != StatusSucceeded {
 			return run.fail(&StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindWorkflow,
 				Message: fmt.Sprintf("workflow %s, run before retrying %s, %s", a.target.id, st.id, child.Status), Err: errOf(child)}), true
@@ -568,8 +602,12 @@ func (run *workflowRun) runRetryTarget(ctx context.Context, st *cstep, a *cactio
 }
 
 // runTarget runs the workflow an action names, with the action's 1.1
-// parameters as inputs.
-func (run *workflowRun) runTarget(ctx context.Context, st *cstep, a *caction, sc *scope) *WorkflowResult {
+// parameters as inputs. A goto (transfer) is one-way: this workflow ends
+// with the target, so the target takes its place in the chain of running
+// workflows and at its depth, and workflows that transfer to each other
+// loop (bounded by the step budget) instead of counting as recursion. A
+// retry's workflow runs nested and returns.
+func (run *workflowRun) runTarget(ctx context.Context, st *cstep, a *caction, sc *scope, transfer bool) *WorkflowResult {
 	if sc == nil {
 		sc = &scope{run: run}
 	}
@@ -578,7 +616,11 @@ func (run *workflowRun) runTarget(ctx context.Context, st *cstep, a *caction, sc
 		return &WorkflowResult{WorkflowID: a.target.id, Status: StatusFailed,
 			Error: &StepError{WorkflowID: run.wf.id, StepID: st.id, Kind: KindExpression, Message: err.Error(), Err: err}}
 	}
-	return run.sess.runWorkflow(ctx, a.target, run.sess.calledInputs(a.target, inputs), run.depth+1, run.chain, run.childPath(a.target))
+	depth, chain := run.depth+1, run.chain
+	if transfer {
+		depth, chain = run.depth, chain[:len(chain)-1]
+	}
+	return run.sess.runWorkflow(ctx, a.target, run.sess.calledInputs(a.target, inputs), depth, chain, run.childPath(a.target), run.order)
 }
 
 func evalInputs(params []cparam, sc *scope) (map[string]any, error) {
@@ -623,6 +665,7 @@ func (run *workflowRun) checkStepDependsOn(st *cstep) *StepError {
 // evaluates its success criteria.
 func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptResult {
 	r := run.sess.r
+	run.built.Reset() // the objects of earlier attempts are not sent again
 	sc := &scope{run: run}
 	ar := &attemptResult{sc: sc}
 	outer := ctx
@@ -644,7 +687,7 @@ func (run *workflowRun) attempt(ctx context.Context, st *cstep, n int) *attemptR
 			ar.err, ar.kind = err, KindExpression
 			break
 		}
-		child := run.sess.runWorkflow(ctx, st.target, run.sess.calledInputs(st.target, inputs), run.depth+1, run.chain, run.childPath(st.target))
+		child := run.sess.runWorkflow(ctx, st.target, run.sess.calledInputs(st.target, inputs), run.depth+1, run.chain, run.childPath(st.target), run.order)
 		run.stepResult(st).Nested = child
 		sc.nested = child.Outputs
 		if sc.nested == nil {
@@ -775,7 +818,7 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 		if err != nil {
 			return nil, fmt.Errorf("parameter %s (in %s): %w", p.name, p.in, err)
 		}
-		params = append(params, openapi.ParamValue{Name: p.name, In: p.in, Value: v})
+		params = append(params, openapi.ParamValue{Name: p.name, In: p.in, Value: v, Order: openapi.MemberOrder(run.order)})
 	}
 	sc.params = params
 	var body *openapi.Body
@@ -785,7 +828,7 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 			return nil, fmt.Errorf("request body: %w", err)
 		}
 		sc.reqBody, sc.hasReqBody = v, true
-		body = &openapi.Body{ContentType: st.body.contentType, Value: v}
+		body = &openapi.Body{ContentType: st.body.contentType, Value: v, Order: openapi.MemberOrder(run.order)}
 	}
 	var parts openapi.Parts // plain data: no *http.Request to build and unpack
 	var err error
@@ -801,7 +844,7 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 		}
 		parts, err = openapi.BuildRawRequest(st.xMethod, u, params, body)
 	default:
-		base, berr := run.sess.r.serverURL(st.source)
+		base, berr := run.sess.r.operationServerURL(st.source, st.op)
 		if berr != nil {
 			return nil, berr
 		}
@@ -864,7 +907,7 @@ func (b *cbody) eval(sc *scope) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("replacement %s: %w", rp.target, err)
 		}
-		if v, err = applyReplacement(v, rp, val); err != nil {
+		if v, err = applyReplacement(v, rp, val, sc.run.keepOrder); err != nil {
 			return nil, err
 		}
 	}

@@ -87,6 +87,15 @@ type runConfig struct {
 	journal       Journal
 	resendInDoubt bool
 	inputs        map[string]map[string]any
+	inputOrder    func(map[string]any) []string
+}
+
+// WithInputOrder gives the written member order of the objects in the
+// inputs (arazzo.DecodeValue returns one for an inputs file), so that an
+// object input sent as a parameter or body keeps the order it was written
+// in. Without it such objects are sent with their members sorted by name.
+func WithInputOrder(memberOrder func(obj map[string]any) []string) RunOption {
+	return func(c *runConfig) { c.inputOrder = memberOrder }
 }
 
 // WithWorkflowInputs gives inputs by workflow id for the workflows a Run

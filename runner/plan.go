@@ -3,11 +3,13 @@ package runner
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-arazzo/arazzo/arazzo"
 	"github.com/go-arazzo/arazzo/expression"
+	"github.com/go-arazzo/arazzo/internal/keyorder"
 	"github.com/go-arazzo/arazzo/openapi"
 )
 
@@ -22,10 +24,14 @@ type plan struct {
 	// byID indexes the root document's workflows.
 	byID map[string]*cworkflow
 	// order is the root document's workflows in document order.
-	order []*cworkflow
-	// sources by name, for $sourceDescriptions values and server lookup.
-	sources  map[string]*arazzo.Source
+	order    []*cworkflow
 	exprOpts expression.Options
+	// docs are the Arazzo documents the plan's workflows come from, and
+	// copies holds the member order of the objects compiling copied
+	// (toSelectorSpecs): together they give the written order of every
+	// object in the plan (memberOrder).
+	docs   []*arazzo.Document
+	copies keyorder.Table
 }
 
 type cworkflow struct {
@@ -136,8 +142,9 @@ func (e *CompileError) Error() string {
 
 func compile(b *arazzo.Bundle, opts Options) (*plan, error) {
 	p := &plan{root: b, workflows: map[*arazzo.Workflow]*cworkflow{}, byID: map[string]*cworkflow{},
-		sources: b.Sources, self: b.Document.Self,
+		self:     b.Document.Self,
 		exprOpts: expression.Options{Strict: opts.Strict, Version: b.Document.Arazzo}}
+	p.exprOpts.MemberOrder = p.memberOrder
 	for _, w := range b.Document.Workflows {
 		cw, err := p.workflow(b, w)
 		if err != nil {
@@ -180,7 +187,25 @@ func (p *plan) workflow(b *arazzo.Bundle, w *arazzo.Workflow) (*cworkflow, error
 	cw := &cworkflow{plan: p, bundle: b, bundleKey: b.Document.Location, id: w.WorkflowID, wf: w,
 		index: make(map[string]int, len(w.Steps))}
 	p.workflows[w] = cw
+	if !slices.Contains(p.docs, b.Document) {
+		p.docs = append(p.docs, b.Document)
+	}
 	return cw, nil
+}
+
+// memberOrder is the written member order of an object of the plan's
+// documents. The plan is only read once compiled, so it is safe for
+// concurrent runs.
+func (p *plan) memberOrder(m map[string]any) []string {
+	if k := p.copies.Keys(m); k != nil {
+		return k
+	}
+	for _, d := range p.docs {
+		if k := d.MemberOrder(m); k != nil {
+			return k
+		}
+	}
+	return nil
 }
 
 func (p *plan) resolveWorkflow(b *arazzo.Bundle, ref string) (*cworkflow, error) {
@@ -502,11 +527,13 @@ func (p *plan) body(rb *arazzo.RequestBody) (*cbody, error) {
 // value compiles a document value, turning 1.1 Selector Objects into the
 // expression package's selector specs.
 func (p *plan) value(v any) (*expression.Value, error) {
-	cv, _, err := expression.CompileValue(toSelectorSpecs(v), p.exprOpts)
+	cv, _, err := expression.CompileValue(p.toSelectorSpecs(v), p.exprOpts)
 	return cv, err
 }
 
-func toSelectorSpecs(v any) any {
+// toSelectorSpecs returns v with its 1.1 Selector Objects turned into
+// expression.SelectorSpecs; objects it copies keep their member order.
+func (p *plan) toSelectorSpecs(v any) any {
 	if !containsSelector(v) {
 		return v
 	}
@@ -516,13 +543,14 @@ func toSelectorSpecs(v any) any {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			out[k] = toSelectorSpecs(e)
+			out[k] = p.toSelectorSpecs(e)
 		}
+		p.copies.Record(out, p.memberOrder(t))
 		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = toSelectorSpecs(e)
+			out[i] = p.toSelectorSpecs(e)
 		}
 		return out
 	}
@@ -549,11 +577,12 @@ func containsSelector(v any) bool {
 	return false
 }
 
-// sourceValue answers $sourceDescriptions.<name>.<field>: url, name, type,
-// or an operationId/workflowId that exists in that source (which
-// evaluates to itself).
-func (p *plan) sourceValue(name, field string) (any, bool) {
-	src, ok := p.sources[name]
+// sourceValue answers $sourceDescriptions.<name>.<field> in a workflow of
+// the document whose sources are given: url, name, type, or an
+// operationId/workflowId that exists in that source (which evaluates to
+// itself).
+func sourceValue(sources map[string]*arazzo.Source, name, field string) (any, bool) {
+	src, ok := sources[name]
 	if !ok || src == nil {
 		return nil, false
 	}

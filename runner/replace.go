@@ -12,19 +12,23 @@ import (
 	"github.com/go-arazzo/arazzo/expression"
 )
 
+// copied is told of every object a replacement copies (cp from orig), so
+// that the copy keeps orig's member order; it may be nil.
+type copied func(orig, cp map[string]any)
+
 // applyReplacement sets val at rp.target inside payload and returns the new
 // payload. Payload values may share constant sub-trees with the compiled
 // document, so the path to the target is copied, never written in place.
-func applyReplacement(payload any, rp creplacement, val any) (any, error) {
+func applyReplacement(payload any, rp creplacement, val any, keep copied) (any, error) {
 	switch rp.typ {
 	case arazzo.SelectorJSONPtr, "":
-		return setPointer(payload, rp.target, val)
+		return setPointer(payload, rp.target, val, keep)
 	case arazzo.CriterionJSONPath:
 		x, err := jp.ParseString(rp.target)
 		if err != nil {
 			return nil, fmt.Errorf("replacement target %q is not a JSONPath: %w", rp.target, err)
 		}
-		cp := deepCopy(payload)
+		cp := deepCopy(payload, keep)
 		if err := x.Set(cp, val); err != nil {
 			return nil, fmt.Errorf("replacement target %q: %w", rp.target, err)
 		}
@@ -37,7 +41,7 @@ func applyReplacement(payload any, rp creplacement, val any) (any, error) {
 
 // setPointer sets val at the RFC 6901 pointer ptr, creating missing
 // objects on the way; "-" appends to an array.
-func setPointer(doc any, ptr string, val any) (any, error) {
+func setPointer(doc any, ptr string, val any, keep copied) (any, error) {
 	ptr = strings.TrimPrefix(ptr, "#")
 	if ptr == "" {
 		return val, nil
@@ -49,17 +53,17 @@ func setPointer(doc any, ptr string, val any) (any, error) {
 	for i, t := range toks {
 		toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
 	}
-	return setTokens(doc, toks, val, ptr)
+	return setTokens(doc, toks, val, ptr, keep)
 }
 
-func setTokens(cur any, toks []string, val any, ptr string) (any, error) {
+func setTokens(cur any, toks []string, val any, ptr string, keep copied) (any, error) {
 	if len(toks) == 0 {
 		return val, nil
 	}
 	tok := toks[0]
 	switch c := cur.(type) {
 	case nil:
-		child, err := setTokens(nil, toks[1:], val, ptr)
+		child, err := setTokens(nil, toks[1:], val, ptr, keep)
 		if err != nil {
 			return nil, err
 		}
@@ -69,16 +73,19 @@ func setTokens(cur any, toks []string, val any, ptr string) (any, error) {
 		for k, v := range c {
 			out[k] = v
 		}
-		child, err := setTokens(c[tok], toks[1:], val, ptr)
+		child, err := setTokens(c[tok], toks[1:], val, ptr, keep)
 		if err != nil {
 			return nil, err
 		}
 		out[tok] = child
+		if keep != nil {
+			keep(c, out)
+		}
 		return out, nil
 	case []any:
 		out := append([]any(nil), c...)
 		if tok == "-" {
-			child, err := setTokens(nil, toks[1:], val, ptr)
+			child, err := setTokens(nil, toks[1:], val, ptr, keep)
 			if err != nil {
 				return nil, err
 			}
@@ -91,7 +98,7 @@ func setTokens(cur any, toks []string, val any, ptr string) (any, error) {
 		if i == len(c) {
 			out = append(out, nil)
 		}
-		child, err := setTokens(out[i], toks[1:], val, ptr)
+		child, err := setTokens(out[i], toks[1:], val, ptr, keep)
 		if err != nil {
 			return nil, err
 		}
@@ -101,18 +108,21 @@ func setTokens(cur any, toks []string, val any, ptr string) (any, error) {
 	return nil, fmt.Errorf("replacement target %q: cannot descend into a %T at %q", ptr, cur, tok)
 }
 
-func deepCopy(v any) any {
+func deepCopy(v any, keep copied) any {
 	switch t := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			out[k] = deepCopy(e)
+			out[k] = deepCopy(e, keep)
+		}
+		if keep != nil {
+			keep(t, out)
 		}
 		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			out[i] = deepCopy(e)
+			out[i] = deepCopy(e, keep)
 		}
 		return out
 	}

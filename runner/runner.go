@@ -73,7 +73,15 @@ type Runner struct {
 	sender  Sender
 	servers map[string]string // resolved base URL per source name
 	noSrv   map[string]error  // why a source has no usable server
-	hosts   map[string]bool   // hosts x-operation URLs may address
+	// opServers holds the base URL of every operation of the sources
+	// without an override: its own (operation or path level) server, else
+	// its description's. opNoSrv says why an operation has none. They are
+	// keyed by operation, not by source name, because documents a run
+	// reaches may name different sources alike (a parent's and a child's
+	// "petstoreAPI").
+	opServers map[*openapi.Operation]string
+	opNoSrv   map[*openapi.Operation]error
+	hosts     map[string]bool // hosts x-operation URLs may address
 	credState
 }
 
@@ -125,11 +133,16 @@ func (r *Runner) observe(e Event) {
 	}
 }
 
-// resolveServers picks each source's base URL: the override, else the
-// description's first server with variable defaults.
+// resolveServers picks each source's base URL: the override (by source
+// name, for every document the run reaches), else the description's first
+// server with variable defaults. Operations with servers of their own
+// (operation level, else path level) use the first of those instead, as
+// OpenAPI specifies, unless the source is overridden.
 func (r *Runner) resolveServers() {
 	r.servers = map[string]string{}
 	r.noSrv = map[string]error{}
+	r.opServers = map[*openapi.Operation]string{}
+	r.opNoSrv = map[*openapi.Operation]error{}
 	r.hosts = map[string]bool{}
 	for _, h := range r.opts.AllowHosts {
 		r.hosts[strings.ToLower(h)] = true
@@ -140,33 +153,85 @@ func (r *Runner) resolveServers() {
 	}
 	for _, src := range r.allSources() {
 		name := src.Description.Name
-		if _, ok := r.servers[name]; ok {
+		if _, ok := r.opts.Servers[name]; ok {
 			continue
 		}
 		if src.OpenAPI == nil {
 			continue
 		}
+		var docURL string
+		var docErr error
+		switch {
+		case len(r.opts.Servers) > 0 && !r.opts.AllowDefaultServers:
+			docErr = fmt.Errorf("source %q has no server override, and overrides were given for %s; pass --server %s=URL too (a run never falls back to a description's own server when others are overridden)", name, overrideNames(r.opts.Servers), name)
+		case len(src.OpenAPI.Servers) == 0:
+			docErr = fmt.Errorf("source %q (%s) describes no server; pass --server %s=URL", name, src.Location, name)
+		default:
+			if docURL, docErr = describedServer(src, src.OpenAPI.Servers[0], ""); docErr == nil {
+				r.allowHost(docURL)
+			}
+		}
+		// By name, the first document's source wins (x-operation steps
+		// and credential confinement look servers up by name).
+		if _, ok := r.servers[name]; !ok && docErr == nil {
+			r.servers[name] = docURL
+		} else if _, ok := r.noSrv[name]; !ok && docErr != nil {
+			r.noSrv[name] = docErr
+		}
 		if len(r.opts.Servers) > 0 && !r.opts.AllowDefaultServers {
-			r.noSrv[name] = fmt.Errorf("source %q has no server override, and overrides were given for %s; pass --server %s=URL too (a run never falls back to a description's own server when others are overridden)", name, overrideNames(r.opts.Servers), name)
+			for _, op := range src.OpenAPI.Operations {
+				r.opNoSrv[op] = docErr
+			}
 			continue
 		}
-		if len(src.OpenAPI.Servers) == 0 {
-			r.noSrv[name] = fmt.Errorf("source %q (%s) describes no server; pass --server %s=URL", name, src.Location, name)
-			continue
-		}
-		u, err := src.OpenAPI.Servers[0].URLWith(nil)
-		if err != nil {
-			r.noSrv[name] = fmt.Errorf("source %q server %s: %v", name, src.OpenAPI.Servers[0].URL, err)
-			continue
-		}
-		u = openapi.ResolveServerURL(src.Location, u)
-		if !strings.Contains(u, "://") {
-			r.noSrv[name] = fmt.Errorf("source %q has the relative server URL %q and was not loaded over http(s); pass --server %s=URL", name, u, name)
-			continue
-		}
-		r.servers[name] = strings.TrimRight(u, "/")
-		r.allowHost(u)
+		r.resolveOperationServers(src, docURL, docErr)
 	}
+}
+
+// resolveOperationServers records the base URL of each of src's
+// operations: its own first server, else the description's (docURL, or
+// docErr when the description has none).
+func (r *Runner) resolveOperationServers(src *arazzo.Source, docURL string, docErr error) {
+	doc := src.OpenAPI
+	type resolved struct {
+		u   string
+		err error
+	}
+	// Operations of one path item share its servers: resolve them once.
+	seen := map[*openapi.Server]resolved{}
+	for _, op := range doc.Operations {
+		res := resolved{docURL, docErr}
+		if len(op.Servers) > 0 && (len(doc.Servers) == 0 || &op.Servers[0] != &doc.Servers[0]) {
+			first := &op.Servers[0]
+			var ok bool
+			if res, ok = seen[first]; !ok {
+				res.u, res.err = describedServer(src, *first, " operation "+op.Method+" "+op.Path)
+				seen[first] = res
+			}
+		}
+		if res.err != nil {
+			r.opNoSrv[op] = res.err
+			continue
+		}
+		r.opServers[op] = res.u
+		r.allowHost(res.u)
+	}
+}
+
+// describedServer expands s (variables at their defaults) and resolves it
+// against the description's http(s) location; where names the operation
+// in errors ("" for the description's own server).
+func describedServer(src *arazzo.Source, s openapi.Server, where string) (string, error) {
+	name := src.Description.Name
+	u, err := s.URLWith(nil)
+	if err != nil {
+		return "", fmt.Errorf("source %q%s server %s: %v", name, where, s.URL, err)
+	}
+	u = openapi.ResolveServerURL(src.Location, u)
+	if !strings.Contains(u, "://") {
+		return "", fmt.Errorf("source %q%s has the relative server URL %q and was not loaded over http(s); pass --server %s=URL", name, where, u, name)
+	}
+	return strings.TrimRight(u, "/"), nil
 }
 
 func overrideNames(m map[string]string) string {
@@ -208,6 +273,21 @@ func (r *Runner) allSources() []*arazzo.Source {
 	}
 	walk(r.plan.root)
 	return out
+}
+
+// operationServerURL returns the base URL a request for op (an operation
+// of source) goes to: the source's override, else the operation's own
+// server when it has one, else its description's.
+func (r *Runner) operationServerURL(source string, op *openapi.Operation) (string, error) {
+	if _, overridden := r.opts.Servers[source]; !overridden && op != nil {
+		if u, ok := r.opServers[op]; ok {
+			return u, nil
+		}
+		if err, ok := r.opNoSrv[op]; ok {
+			return "", err
+		}
+	}
+	return r.serverURL(source)
 }
 
 // serverURL returns the base URL requests to source go to.
@@ -305,7 +385,7 @@ func (r *Runner) Run(ctx context.Context, workflowID string, inputs map[string]a
 			Error: &StepError{WorkflowID: cw.id, Kind: KindRequest, Message: err.Error(), Err: err}}
 		return res, res.Error
 	}
-	res := s.runWorkflow(ctx, cw, inputs, 0, nil, "w:"+cw.id)
+	res := s.runWorkflow(ctx, cw, inputs, 0, nil, "w:"+cw.id, s.memberOrder)
 	if res.Status != StatusSucceeded {
 		return res, res.Error
 	}
@@ -335,7 +415,7 @@ func (r *Runner) RunAll(ctx context.Context, inputs map[string]map[string]any, o
 			}
 			continue
 		}
-		res := s.runWorkflow(ctx, cw, inputs[cw.id], 0, nil, "w:"+cw.id)
+		res := s.runWorkflow(ctx, cw, inputs[cw.id], 0, nil, "w:"+cw.id, s.memberOrder)
 		results = append(results, res)
 		if res.Status != StatusSucceeded && first == nil {
 			first = res.Error
@@ -360,7 +440,7 @@ func (r *Runner) checkServers(cw *cworkflow) error {
 		}
 		for _, st := range w.steps {
 			if st.kind == stepOperation || st.kind == stepXOperation && st.source != "" {
-				if _, err := r.serverURL(st.source); err != nil && !contains(problems, err.Error()) {
+				if _, err := r.operationServerURL(st.source, st.op); err != nil && !contains(problems, err.Error()) {
 					problems = append(problems, err.Error())
 				}
 			}

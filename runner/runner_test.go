@@ -490,6 +490,48 @@ func TestGotoAnotherWorkflowTransfersControl(t *testing.T) {
 	}
 }
 
+// Workflows that transfer control to each other with goto loop like a
+// step goto (bounded by the step budget): a transfer is one-way, so going
+// back to a workflow that transferred away is not recursion.
+func TestGotoBetweenWorkflowsIsALoopNotRecursion(t *testing.T) {
+	doc := header(`workflows:
+  - workflowId: ping
+    steps:
+      - stepId: poll
+        operationId: listBackups
+        parameters: [{name: databaseId, in: path, value: db}]
+        onSuccess:
+          - {name: pong, type: goto, workflowId: pong}
+  - workflowId: pong
+    steps:
+      - stepId: poll
+        operationId: listBackups
+        parameters: [{name: databaseId, in: path, value: db}]
+        onSuccess:
+          - {name: ping, type: goto, workflowId: ping}
+`)
+	api := &backupAPI{pollsToFinish: 1}
+	h := newHarness(t, api.handler())
+	r := h.runner(writeDoc(t, doc), func(o *runner.Options) { o.MaxSteps = 40; o.MaxDepth = 3 })
+	res, err := r.Run(context.Background(), "ping", nil)
+	if err == nil || res == nil {
+		t.Fatalf("the loop ended without an error: %v", err)
+	}
+	if api.polls != 40 {
+		t.Errorf("polls = %d, want 40", api.polls)
+	}
+	hops, last := 0, res
+	for ; last.TransferredTo != nil; last = last.TransferredTo {
+		hops++
+	}
+	if hops != 40 { // the 41st workflow stops at its first step
+		t.Errorf("%d transfers reported, want 40", hops)
+	}
+	if last.Error == nil || last.Error.Kind != runner.KindStepBudget {
+		t.Errorf("the last workflow ended with %v, want the step budget (not nesting or recursion)", last.Error)
+	}
+}
+
 func TestNestedWorkflowOutputs(t *testing.T) {
 	doc := header(`workflows:
   - workflowId: outer
@@ -602,6 +644,37 @@ func TestDependsOnRunsOnceAndDetectsCycles(t *testing.T) {
 				t.Errorf("runtime cycle: want a dependency error naming the cycle, got %v", err)
 			}
 		}
+	}
+}
+
+// Workflow outputs are evaluated however the workflow ends, also when a
+// prerequisite fails before any of its steps runs.
+func TestOutputsWhenPrerequisiteFails(t *testing.T) {
+	doc := header(`workflows:
+  - workflowId: broken
+    steps:
+      - stepId: s
+        operationId: listBackups
+        parameters: [{name: databaseId, in: path, value: db}]
+        successCriteria: [{condition: $statusCode == 418}]
+  - workflowId: main
+    dependsOn: [broken]
+    inputs: {type: object, properties: {label: {type: string}}}
+    steps:
+      - {stepId: s, operationId: refreshToken}
+    outputs:
+      label: $inputs.label
+      never: $steps.s.outputs.x
+`)
+	api := &backupAPI{pollsToFinish: 1}
+	h := newHarness(t, api.handler())
+	res, err := h.runner(writeDoc(t, doc), nil).Run(context.Background(), "main", map[string]any{"label": "nightly"})
+	var se *runner.StepError
+	if !errors.As(err, &se) || se.Kind != runner.KindDependency {
+		t.Fatalf("want a dependency failure, got %v", err)
+	}
+	if res.Outputs["label"] != "nightly" || res.Outputs["never"] != nil {
+		t.Errorf("outputs = %v, want label evaluated and never null", res.Outputs)
 	}
 }
 

@@ -101,7 +101,10 @@ func (s *scope) Value(ref expression.Ref) (any, bool) {
 		v, ok := m[ref.Name]
 		return v, ok
 	case expression.KindSourceDescription:
-		return s.run.wf.plan.sourceValue(ref.ID, ref.Name)
+		if v, ok, handled := s.externalWorkflowValue(ref.ID, ref.Name); handled {
+			return v, ok
+		}
+		return sourceValue(s.run.wf.bundle.Sources, ref.ID, ref.Name)
 	case expression.KindComponent:
 		return s.run.wf.plan.componentValue(ref.ID, ref.Name)
 	case expression.KindSelf:

@@ -1,18 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
+	"github.com/go-arazzo/arazzo/arazzo"
 	"github.com/go-arazzo/arazzo/engine"
 	"github.com/go-arazzo/arazzo/journal"
 	"github.com/go-arazzo/arazzo/runner"
@@ -184,6 +182,9 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	if given.order != nil {
+		runOpts = append(runOpts, engine.WithInputOrder(given.order))
+	}
 	start := time.Now()
 	var results []*engine.Result
 	if all {
@@ -242,6 +243,9 @@ func runRun(cmd *cobra.Command, file string, f *runFlags) error {
 type givenInputs struct {
 	text   map[string]string
 	values map[string]any
+	// order gives the member order of the objects in values, as the file
+	// wrote them.
+	order func(map[string]any) []string
 }
 
 func readInputs(f *runFlags) (givenInputs, error) {
@@ -251,15 +255,15 @@ func readInputs(f *runFlags) (givenInputs, error) {
 		if err != nil {
 			return g, fmt.Errorf("--inputs: %w", err)
 		}
-		var v map[string]any
-		if strings.EqualFold(filepath.Ext(f.inputsFile), ".json") {
-			err = json.Unmarshal(data, &v)
-		} else {
-			err = yaml.Unmarshal(data, &v)
-		}
+		decoded, order, err := arazzo.DecodeValue(f.inputsFile, data)
 		if err != nil {
-			return g, fmt.Errorf("--inputs %s: not a JSON or YAML object: %w", f.inputsFile, err)
+			return g, fmt.Errorf("--inputs: %w", err)
 		}
+		v, ok := decoded.(map[string]any)
+		if !ok {
+			return g, fmt.Errorf("--inputs %s: not a JSON or YAML object: the file holds %s; write an object of input names and values", f.inputsFile, jsonKind(decoded))
+		}
+		g.order = order
 		for k, val := range v {
 			g.values[k] = val
 		}
@@ -347,4 +351,21 @@ func jsonReport(results []*engine.Result) jsonRun {
 		out.Workflows = append(out.Workflows, w)
 	}
 	return out
+}
+
+// jsonKind names the JSON type of a decoded value, for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "an object"
+	}
+	return "a number"
 }

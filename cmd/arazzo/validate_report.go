@@ -266,7 +266,6 @@ var ruleDescriptions = map[string]string{
 	"poll-without-retry":      "A step that waits for a response value has a retry action.",
 	"source-ref-spelling":     "Source references use the $sourceDescriptions (plural) prefix.",
 	"schema":                  "The document conforms to the Arazzo JSON Schema of its version.",
-	"source-cycle":            "Arazzo source descriptions do not include each other in a cycle.",
 	"source-load":             "Each source description can be loaded.",
 	"source-name-unique":      "Source description names are unique.",
 	"step-id-unique":          "Step ids are unique within a workflow.",

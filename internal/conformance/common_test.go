@@ -442,13 +442,13 @@ func (o *opened) run(ctx context.Context, workflowID string, inputs map[string]a
 	return o.bypass.Run(ctx, workflowID, inputs)
 }
 
-func (o *opened) runAll(ctx context.Context, inputs map[string]map[string]any) ([]*engine.Result, error) {
+func (o *opened) runAll(ctx context.Context, inputs map[string]map[string]any, opts ...engine.RunOption) ([]*engine.Result, error) {
 	if o.bypass == nil {
-		return o.doc.RunAll(ctx, inputs)
+		return o.doc.RunAll(ctx, inputs, opts...)
 	}
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
-	return o.bypass.RunAll(ctx, inputs)
+	return o.bypass.RunAll(ctx, inputs, opts...)
 }
 
 // describe explains a failed run: the error and the errors of the

@@ -22,10 +22,16 @@
 //     answered from the ordered interceptor list (each used `times` times),
 //     with nock's query and header rules. Error outcomes are compared by
 //     kind (a runner.ErrorKind or a validation error), never by message.
-//   - usearazzo_test.go: usearazzo/cases.json. A Sender answers request N
-//     with harness.responses[min(N, len-1)]; a fake Clock records retry
-//     waits. The checks run through a small path walker over a JSON view of
-//     the result (status, steps, outputs, http_calls, sleeps_ms, error).
+//   - usearazzo_test.go: usearazzo/cases.json. The fixtures are served over
+//     a fake http origin, so that their relative server URLs resolve, and
+//     opened with engine.WithPerWorkflowValidation (upstream validates
+//     each workflow when it runs). A Sender answers request N with
+//     harness.responses[min(N, len-1)]; a fake Clock records retry waits
+//     (and advances tickMs per request); an AbortSignal is the run's
+//     context. The checks run through a path walker over a JSON view of
+//     the result; usearazzo_view_test.go maps upstream's aliases and
+//     result fields to the engine's, and names the ones without an
+//     equivalent.
 //
 // Skip policy. Each corpus has a skip list, map[string]string{caseID:
 // reason}, of cases known to fail, each with the engine gap or the harness
