@@ -58,6 +58,23 @@ type Context interface {
 	Value(ref Ref) (any, bool)
 }
 
+// PointerResolver is an optional interface of a Context: one that can reach
+// a JSON Pointer inside a value without building the whole value first. The
+// runner implements it for response bodies, where `$response.body#/data/0/id`
+// is found in the raw JSON bytes and only the value reached is decoded.
+//
+// An expression with a JSON Pointer asks ResolvePointer first; when it
+// answers handled = false, the expression calls Value and walks the pointer
+// itself, as it does for contexts without this method. An implementation
+// that handles a pointer must give exactly what Value followed by that walk
+// would give, found or not.
+type PointerResolver interface {
+	// ResolvePointer returns the value the decoded pointer tokens (never
+	// empty) reach inside the value ref names, whether it exists, and
+	// whether the resolver decided (handled) at all.
+	ResolvePointer(ref Ref, pointer []string) (v any, found, handled bool)
+}
+
 // Options control parsing.
 type Options struct {
 	// Strict rejects the lenient forms found in published documents (dot

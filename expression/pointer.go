@@ -96,6 +96,13 @@ func (e *Expr) eval1(ctx Context) (any, bool) {
 	if e == nil || ctx == nil {
 		return nil, false
 	}
+	if len(e.Pointer) > 0 {
+		if r, ok := ctx.(PointerResolver); ok {
+			if v, found, handled := r.ResolvePointer(e.Ref, e.Pointer); handled {
+				return v, found
+			}
+		}
+	}
 	v, ok := ctx.Value(e.Ref)
 	if !ok || len(e.Pointer) == 0 {
 		return v, ok

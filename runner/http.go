@@ -177,7 +177,8 @@ type HTTPSender struct {
 	clock   Clock
 	closers []interface{ CloseIdleConnections() }
 	// rc is shared by all sends; the per-request state travels in the
-	// request's context (sendStateKey), so nothing is built per send.
+	// request's context (the sendState is that context), so nothing is
+	// built per send.
 	rc *retryablehttp.Client
 }
 
@@ -276,7 +277,8 @@ func NewHTTPSender(opts HTTPOptions) *HTTPSender {
 	return s
 }
 
-// stateOf returns the state of the send ctx belongs to.
+// stateOf returns the state of the send ctx belongs to (ctx is the
+// sendState or derived from it).
 func stateOf(ctx context.Context) *sendState {
 	st, _ := ctx.Value(sendStateKey{}).(*sendState)
 	if st == nil {
@@ -407,8 +409,15 @@ func containsFold(list []string, s string) bool {
 }
 
 // sendState is the state of one Send: what the retry policy and the
-// redirect check learn and report.
+// redirect check learn and report. It is also the context of the send's
+// requests: it wraps the caller's context (with the request timeout) and
+// answers Value(sendStateKey{}) with itself, which spares a
+// context.WithValue per request. Deadline, Done and Err are the wrapped
+// context's, so contexts derived from it are cancelled with it directly
+// (no goroutine: the context package finds the wrapped cancelCtx through
+// Value).
 type sendState struct {
+	context.Context
 	lastResp    *http.Response // the response CheckRetry last saw (nil: an error)
 	idempotent  bool
 	credentials []string
@@ -419,6 +428,14 @@ type sendState struct {
 }
 
 type sendStateKey struct{}
+
+// Value implements context.Context.
+func (st *sendState) Value(key any) any {
+	if _, ok := key.(sendStateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
+}
 
 var idempotentMethods = map[string]bool{
 	http.MethodGet: true, http.MethodHead: true, http.MethodPut: true,
@@ -514,12 +531,20 @@ func retryableError(err error) bool {
 func (s *HTTPSender) Send(ctx context.Context, req *Request) (*Response, error) {
 	start := time.Now()
 	parent := ctx
+	// The request timeout. A caller's deadline that comes first (a step
+	// timeout) already bounds the request: a second timer would never fire
+	// first, and costs a timer and a cancellable context per request.
+	if d, ok := ctx.Deadline(); !ok || d.After(start.Add(s.opts.Timeout)) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.opts.Timeout)
+		defer cancel()
+	}
 	st := &sendState{
+		Context:     ctx,
 		idempotent:  idempotentMethods[req.Method] || req.Header.Get("Idempotency-Key") != "",
 		credentials: req.Credentials,
 	}
-	ctx, cancel := context.WithTimeout(context.WithValue(ctx, sendStateKey{}, st), s.opts.Timeout)
-	defer cancel()
+	ctx = st
 	var body any
 	if req.Body != nil {
 		body = req.Body

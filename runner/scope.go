@@ -3,18 +3,22 @@ package runner
 import (
 	"bytes"
 	"mime"
+	"slices"
 	"strings"
 
 	"github.com/ohler55/ojg/oj"
 
 	"github.com/go-arazzo/arazzo/arazzo"
 	"github.com/go-arazzo/arazzo/expression"
+	"github.com/go-arazzo/arazzo/internal/jsonptr"
 	"github.com/go-arazzo/arazzo/openapi"
 )
 
 // scope is the expression.Context of one step attempt: the workflow's
 // inputs and earlier outputs, plus this attempt's request and response.
-// Response bodies are decoded on first use only.
+// Response bodies are decoded on first use only, and `$response.body#/…`
+// on a JSON body reads the raw bytes without decoding the whole body
+// (ResolvePointer).
 type scope struct {
 	run    *workflowRun
 	req    *Request
@@ -25,6 +29,16 @@ type scope struct {
 	resp       *Response
 	body       any
 	bodyDone   bool
+	// lazy caches whether pointers into the response body are resolved on
+	// its raw bytes (lazyYes, lazyUnique when its objects have no
+	// duplicate member names) or on the decoded body (lazyNo);
+	// lazyUnknown until the first pointer asks.
+	lazy uint8
+	// found holds the pointers resolved on the raw bytes so far (up to
+	// len(found)), so that a field read by several criteria and an output,
+	// like a poll step's status, is found and decoded once per response.
+	found  [4]resolved
+	nfound int
 	// nested holds a workflowId step's sub-workflow outputs: `$outputs.x`
 	// inside that step reads them.
 	nested map[string]any
@@ -113,6 +127,104 @@ func (s *scope) Value(ref expression.Ref) (any, bool) {
 	return nil, false
 }
 
+// resolved is a pointer into the response body and what it reached.
+type resolved struct {
+	toks []string
+	v    any
+	ok   bool
+}
+
+const (
+	lazyUnknown uint8 = iota
+	lazyYes
+	lazyUnique
+	lazyNo
+)
+
+// ResolvePointer implements expression.PointerResolver. A JSON Pointer into
+// a JSON response body is found in the raw bytes (internal/jsonptr) and
+// only the value it reaches is decoded, with the decoder decodeBody uses:
+// a poll step reads a few fields of every response, and decoding each body
+// whole into maps was most of a poll attempt's allocations. The answer is
+// the one the decoded body would give; whenever that cannot be guaranteed
+// cheaply (the body was decoded already, is not JSON, is JSON jsonptr.Valid
+// refuses, or the pointer goes on inside a string) it declines and the
+// expression walks the decoded body.
+func (s *scope) ResolvePointer(ref expression.Ref, toks []string) (any, bool, bool) {
+	if ref.Kind != expression.KindResponseBody || s.resp == nil || s.bodyDone {
+		return nil, false, false
+	}
+	if s.lazy == lazyUnknown {
+		s.lazy = lazyNo
+		if data := s.resp.Body; isJSONBody(s.resp.Header.Get("Content-Type"), data) {
+			if valid, unique := jsonptr.Check(data); unique {
+				s.lazy = lazyUnique
+			} else if valid {
+				s.lazy = lazyYes
+			}
+		}
+	}
+	if s.lazy == lazyNo {
+		return nil, false, false
+	}
+	for _, r := range s.found[:s.nfound] {
+		if slices.Equal(r.toks, toks) {
+			return r.v, r.ok, true
+		}
+	}
+	v, ok, handled := findRaw(s.resp.Body, toks, s.lazy == lazyUnique)
+	if handled && s.nfound < len(s.found) {
+		s.found[s.nfound] = resolved{toks: toks, v: v, ok: ok}
+		s.nfound++
+	}
+	return v, ok, handled
+}
+
+// findRaw resolves a pointer on a jsonptr.Valid JSON body for
+// ResolvePointer; unique is jsonptr.Check's verdict on its member names.
+func findRaw(body []byte, toks []string, unique bool) (v any, found, handled bool) {
+	find := jsonptr.Find
+	if unique {
+		find = jsonptr.FindFirst
+	}
+	raw, rest, ok := find(body, toks)
+	switch {
+	case !ok:
+		return nil, false, true
+	case len(rest) > 0 && raw[0] == '"':
+		// The expression walk decodes a string that holds JSON text and
+		// goes on inside it; leave that to the walk.
+		return nil, false, false
+	case len(rest) > 0:
+		// A number, boolean or null has nothing inside.
+		return nil, false, true
+	}
+	// The common scalars directly, as ojg decodes them; anything else
+	// (escaped strings, floats, large numbers, objects, arrays) by ojg.
+	switch raw[0] {
+	case '"':
+		if bytes.IndexByte(raw, '\\') < 0 {
+			return string(raw[1 : len(raw)-1]), true, true
+		}
+	case 't':
+		return true, true, true
+	case 'f':
+		return false, true, true
+	case 'n':
+		return nil, true, true
+	default:
+		if n, ok := smallInt(raw); ok {
+			return n, true, true
+		}
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		// Not reached for a Valid body; the decoded body answers.
+		return nil, false, false
+	}
+	return v, true, true
+}
+
 func (s *scope) param(in, name string) (any, bool) {
 	for _, p := range s.params {
 		if p.In == in && p.Name == name {
@@ -151,14 +263,10 @@ func decodeBody(contentType string, data []byte) any {
 	if len(data) == 0 {
 		return nil
 	}
-	mt := contentType
-	if i := strings.IndexByte(mt, ';'); i >= 0 {
-		mt = mt[:i]
-	}
-	mt = strings.ToLower(strings.TrimSpace(mt))
+	mt := bodyMediaType(contentType)
 	switch {
 	case isJSONMediaType(mt) || mt == "" && looksLikeJSON(data):
-		if v, err := oj.Parse(data); err == nil {
+		if v, err := decodeJSON(data); err == nil {
 			return v
 		}
 		// Invalid JSON under a JSON media type: keep the text so that
@@ -171,6 +279,55 @@ func decodeBody(contentType string, data []byte) any {
 	}
 	return data
 }
+
+// smallInt decodes a JSON integer of at most 18 digits, which ojg decodes
+// to an int64 (longer ones may become json.Number).
+func smallInt(raw []byte) (int64, bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if raw[0] == '-' {
+		n = -n
+	}
+	return n, true
+}
+
+// isJSONBody reports whether decodeBody decodes data as JSON: a JSON media
+// type, or none and a body that starts like an object or array.
+func isJSONBody(contentType string, data []byte) bool {
+	if len(data) == 0 {
+		return false
+	}
+	mt := bodyMediaType(contentType)
+	return isJSONMediaType(mt) || mt == "" && looksLikeJSON(data)
+}
+
+// bodyMediaType is the lower-cased media type of a Content-Type value,
+// without parameters; cheaper than mediaType, and lenient with values
+// mime.ParseMediaType would refuse.
+func bodyMediaType(contentType string) string {
+	mt := contentType
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = mt[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// decodeJSON decodes JSON into generic values (int64 for integers that fit,
+// float64, json.Number for larger numbers): the one decoder for response
+// bodies, whole or reached by a pointer.
+func decodeJSON(data []byte) (any, error) { return oj.Parse(data) }
 
 func isJSONMediaType(mt string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json"
