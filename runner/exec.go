@@ -163,6 +163,8 @@ type workflowRun struct {
 	built keyorder.Table
 	outer keyorder.Lookup
 	order keyorder.Lookup
+	// last is the request of the last operation-step attempt, for reuse.
+	last lastRequest
 }
 
 // newRun makes the run of cw with (prepared) inputs.
@@ -831,6 +833,7 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 		body = &openapi.Body{ContentType: st.body.contentType, Value: v, Order: openapi.MemberOrder(run.order)}
 	}
 	var parts openapi.Parts // plain data: no *http.Request to build and unpack
+	var base string
 	var err error
 	switch st.kind {
 	case stepXOperation:
@@ -844,9 +847,12 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 		}
 		parts, err = openapi.BuildRawRequest(st.xMethod, u, params, body)
 	default:
-		base, berr := run.sess.r.operationServerURL(st.source, st.op)
-		if berr != nil {
+		var berr error
+		if base, berr = run.sess.r.operationServerURL(st.source, st.op); berr != nil {
 			return nil, berr
+		}
+		if req := run.last.reuse(st, base, params, body); req != nil {
+			return req, nil
 		}
 		parts, err = openapi.BuildRequest(st.op, base, params, body)
 	}
@@ -855,7 +861,83 @@ func (run *workflowRun) buildRequest(ctx context.Context, st *cstep, sc *scope) 
 	}
 	req := &Request{Method: parts.Method, URL: parts.URL, Header: parts.Header, Body: parts.Body}
 	run.sess.r.confine(st, req) // credentials only to the source's host
+	run.last.keep(st, base, params, body, req)
 	return req, nil
+}
+
+// lastRequest is the request built for the last attempt of an operation
+// step. A retried step (a poll) usually evaluates the same parameters again:
+// building the same request again was a fifth of a poll attempt's work.
+type lastRequest struct {
+	st     *cstep
+	base   string
+	params []openapi.ParamValue
+	req    *Request
+}
+
+// reuse returns a copy of the last request when st is the step it was built
+// for, with the same server and parameter values that are all scalars, and
+// no body; else nil. The copy shares the header map and body, which nothing
+// changes after building (confine only strips credentials from x-operation
+// requests, which are never reused).
+func (l *lastRequest) reuse(st *cstep, base string, params []openapi.ParamValue, body *openapi.Body) *Request {
+	if l.st != st || body != nil || base != l.base || len(params) != len(l.params) {
+		return nil
+	}
+	for i := range params {
+		if !sameScalar(params[i].Value, l.params[i].Value) {
+			return nil
+		}
+	}
+	req := *l.req
+	return &req
+}
+
+// keep remembers req as built for st, when reuse could apply to it.
+func (l *lastRequest) keep(st *cstep, base string, params []openapi.ParamValue, body *openapi.Body, req *Request) {
+	*l = lastRequest{}
+	if body != nil || st.kind != stepOperation {
+		return
+	}
+	for _, p := range params {
+		if !isScalar(p.Value) {
+			return
+		}
+	}
+	*l = lastRequest{st: st, base: base, params: params, req: req}
+}
+
+func isScalar(v any) bool {
+	switch v.(type) {
+	case nil, string, bool, float64, int64, int:
+		return true
+	}
+	return false
+}
+
+// sameScalar reports whether a and b are equal strings, numbers, booleans
+// or both nil; containers are never the same (they may have changed).
+func sameScalar(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case int:
+		y, ok := b.(int)
+		return ok && x == y
+	}
+	return false
 }
 
 // retryDelay is how long to wait before retrying: the response's
