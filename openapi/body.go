@@ -221,23 +221,8 @@ func appendJSON(buf []byte, v any, depth int, ord keyorder.Lookup) ([]byte, erro
 }
 
 func appendJSONObject(buf []byte, m map[string]any, depth int, ord keyorder.Lookup) ([]byte, error) {
-	keys := keyorder.Exact(m, ord)
-	if keys == nil && ord != nil && ord(m) != nil {
-		keys = keyorder.Members(m, ord) // recorded, then changed
-	}
-	if keys == nil {
-		// Sort, without allocating for small objects.
-		var small [16]string
-		keys = small[:0]
-		for k := range m {
-			keys = append(keys, k)
-		}
-		for i := 1; i < len(keys); i++ { // insertion sort: objects are small
-			for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-				keys[j], keys[j-1] = keys[j-1], keys[j]
-			}
-		}
-	}
+	var small [16]string // small objects are ordered without allocating
+	keys := keyorder.AppendMembers(small[:0], m, ord)
 	buf = append(buf, '{')
 	for i, k := range keys {
 		if i > 0 {

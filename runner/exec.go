@@ -907,6 +907,7 @@ func (l *lastRequest) keep(st *cstep, base string, params []openapi.ParamValue, 
 	*l = lastRequest{st: st, base: base, params: params, req: req}
 }
 
+// isScalar reports whether v is a string, number, boolean or nil.
 func isScalar(v any) bool {
 	switch v.(type) {
 	case nil, string, bool, float64, int64, int:
@@ -917,28 +918,7 @@ func isScalar(v any) bool {
 
 // sameScalar reports whether a and b are equal strings, numbers, booleans
 // or both nil; containers are never the same (they may have changed).
-func sameScalar(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case float64:
-		y, ok := b.(float64)
-		return ok && x == y
-	case int64:
-		y, ok := b.(int64)
-		return ok && x == y
-	case int:
-		y, ok := b.(int)
-		return ok && x == y
-	}
-	return false
-}
+func sameScalar(a, b any) bool { return isScalar(a) && a == b }
 
 // retryDelay is how long to wait before retrying: the response's
 // Retry-After header when present (capped), else the action's retryAfter.

@@ -90,42 +90,35 @@ func Chain(lookups ...Lookup) Lookup {
 	}
 }
 
-// Exact returns the order lookup recorded for m when it names exactly m's
-// members, else nil. It does not allocate.
-func Exact(m map[string]any, lookup Lookup) []string {
-	if lookup == nil || len(m) < 2 {
-		return nil
-	}
-	rec := lookup(m)
-	if len(rec) != len(m) {
-		return nil
-	}
-	for _, k := range rec {
-		if _, ok := m[k]; !ok {
-			return nil
-		}
-	}
-	return rec
-}
-
 // Members returns the names of m's members: in the order lookup recorded,
 // then members it did not record in sorted order. Recorded names m no
 // longer has are skipped. With a nil lookup, or nothing recorded, the names
 // are sorted.
 func Members(m map[string]any, lookup Lookup) []string {
-	if rec := Exact(m, lookup); rec != nil {
-		return rec
-	}
+	return AppendMembers(nil, m, lookup)
+}
+
+// AppendMembers is Members appending to buf, so that a caller with a small
+// array on its stack sorts small objects without allocating. When lookup
+// recorded exactly m's members it returns that record itself, which must
+// not be modified.
+func AppendMembers(buf []string, m map[string]any, lookup Lookup) []string {
 	var rec []string
 	if lookup != nil && len(m) > 1 {
 		rec = lookup(m)
 	}
-	out := make([]string, 0, len(m))
-	seen := make(map[string]bool, len(rec))
-	for _, k := range rec {
-		if _, ok := m[k]; ok && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
+	if len(rec) == len(m) && hasAll(m, rec) {
+		return rec
+	}
+	out := buf[:0]
+	var seen map[string]bool
+	if len(rec) > 0 {
+		seen = make(map[string]bool, len(rec))
+		for _, k := range rec {
+			if _, ok := m[k]; ok && !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
 		}
 	}
 	known := len(out)
@@ -136,4 +129,13 @@ func Members(m map[string]any, lookup Lookup) []string {
 	}
 	slices.Sort(out[known:])
 	return out
+}
+
+func hasAll(m map[string]any, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -75,11 +75,19 @@ func TestMembers(t *testing.T) {
 			t.Errorf("%s: Members = %v, want %v", name, got, c.want)
 		}
 	}
-	if Exact(map[string]any{"R": 1, "B": 3}, rgb) != nil {
-		t.Error("Exact answered for a map whose members changed")
+	// An exact record is returned itself; otherwise the names go into buf,
+	// so a small object is ordered without allocating.
+	rec := []string{"R", "G", "B"}
+	exact := func(map[string]any) []string { return rec }
+	var buf [4]string
+	if got := AppendMembers(buf[:0], m, exact); &got[0] != &rec[0] {
+		t.Errorf("AppendMembers copied an exact record: %v", got)
 	}
-	if got := Exact(m, rgb); !slices.Equal(got, []string{"R", "G", "B"}) {
-		t.Errorf("Exact = %v", got)
+	if got := AppendMembers(buf[:0], map[string]any{"R": 1, "B": 3}, exact); &got[0] != &buf[0] || !slices.Equal(got, []string{"R", "B"}) {
+		t.Errorf("AppendMembers for a map whose members changed = %v, want [R B] in buf", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { AppendMembers(buf[:0], m, nil) }); n != 0 {
+		t.Errorf("sorting a small object into buf allocates %v times", n)
 	}
 }
 
