@@ -1,10 +1,10 @@
 package openapi
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -350,22 +350,39 @@ func qualify(name string, shape *XMLShape) (string, error) {
 }
 
 // isXMLName reports whether s is an XML name without a colon (an NCName):
-// a letter or '_', then letters, digits, '-', '.', '_' or combining marks.
-// Outside ASCII it uses Unicode's letter and digit classes, a close
-// approximation of XML 1.0's name characters.
+// a letter or '_', then letters, digits, '-', '.' or '_'. A name with
+// characters outside ASCII is checked by encoding/xml, whose name tables
+// are those of XML 1.0's first editions: stricter than the fifth edition
+// (which admits most letters Unicode added since), so every receiver
+// parses what is sent.
 func isXMLName(s string) bool {
-	if s == "" || !utf8.ValidString(s) {
+	if s == "" {
 		return false
 	}
-	for i, r := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r == '_' || unicode.IsLetter(r):
-		case i > 0 && (r == '-' || r == '.' || r == 0xB7 || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc)):
+		case c >= utf8.RuneSelf:
+			return isXMLNameByDecoder(s)
+		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		case i > 0 && (c == '-' || c == '.' || c >= '0' && c <= '9'):
 		default:
 			return false
 		}
 	}
 	return true
+}
+
+func isXMLNameByDecoder(s string) bool {
+	if !utf8.ValidString(s) || strings.ContainsAny(s, ":<>/=\"'& \t\r\n") {
+		return false
+	}
+	tok, err := xml.NewDecoder(strings.NewReader("<" + s + "/>")).Token()
+	if err != nil {
+		return false
+	}
+	start, ok := tok.(xml.StartElement)
+	return ok && start.Name.Space == "" && start.Name.Local == s
 }
 
 // invalidXMLChar returns the byte index of the first character XML 1.0

@@ -261,3 +261,16 @@ func TestMultipartPartsFollowMemberOrder(t *testing.T) {
 		t.Errorf("parts out of order (key %d, policy %d, file %d):\n%s", k, p, f, s)
 	}
 }
+
+func TestXMLNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"a": true, "_a-1.b": true, "Größe": true, "名前": true,
+		"": false, "1a": false, "-a": false, "a b": false, "a:b": false,
+		"\u0759": false, // a letter XML 1.0's name tables (and encoding/xml) do not know
+		"a\xff":  false,
+	} {
+		if got := isXMLName(name); got != want {
+			t.Errorf("isXMLName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
